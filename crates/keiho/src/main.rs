@@ -1,0 +1,2 @@
+//! The `keiho` command: wires the library crates together; holds no domain logic.
+fn main() {}
