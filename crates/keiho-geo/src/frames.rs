@@ -66,7 +66,11 @@ impl Geodetic {
         } else {
             z.abs() - WGS84_B_M
         };
-        Self { lat_deg: lat.to_degrees(), lon_deg: lon.to_degrees(), alt_m: alt }
+        Self {
+            lat_deg: lat.to_degrees(),
+            lon_deg: lon.to_degrees(),
+            alt_m: alt,
+        }
     }
 
     /// Rotation taking ECEF vectors into the local East-North-Up frame at this place.
@@ -112,9 +116,19 @@ mod tests {
 
     #[test]
     fn equator_and_pole_match_the_ellipsoid_axes() {
-        let e = Geodetic { lat_deg: 0.0, lon_deg: 0.0, alt_m: 0.0 }.to_ecef();
+        let e = Geodetic {
+            lat_deg: 0.0,
+            lon_deg: 0.0,
+            alt_m: 0.0,
+        }
+        .to_ecef();
         assert_abs_diff_eq!(e.x, WGS84_A_M, epsilon = 1e-6);
-        let n = Geodetic { lat_deg: 90.0, lon_deg: 0.0, alt_m: 0.0 }.to_ecef();
+        let n = Geodetic {
+            lat_deg: 90.0,
+            lon_deg: 0.0,
+            alt_m: 0.0,
+        }
+        .to_ecef();
         assert_abs_diff_eq!(n.z, WGS84_B_M, epsilon = 1e-6);
     }
 
@@ -122,11 +136,21 @@ mod tests {
     /// "EPSG:4978")`: Naha at 0 m and Sohae at 1,000 m. Tolerance 1 mm.
     #[test]
     fn matches_proj_to_a_millimetre() {
-        let naha = Geodetic { lat_deg: 26.2124, lon_deg: 127.6809, alt_m: 0.0 }.to_ecef();
+        let naha = Geodetic {
+            lat_deg: 26.2124,
+            lon_deg: 127.6809,
+            alt_m: 0.0,
+        }
+        .to_ecef();
         assert_abs_diff_eq!(naha.x, -3_500_073.602_229_8, epsilon = 1e-3);
         assert_abs_diff_eq!(naha.y, 4_531_687.424_353_6, epsilon = 1e-3);
         assert_abs_diff_eq!(naha.z, 2_800_192.943_543_4, epsilon = 1e-3);
-        let sohae = Geodetic { lat_deg: 39.66, lon_deg: 124.705, alt_m: 1000.0 }.to_ecef();
+        let sohae = Geodetic {
+            lat_deg: 39.66,
+            lon_deg: 124.705,
+            alt_m: 1000.0,
+        }
+        .to_ecef();
         assert_abs_diff_eq!(sohae.x, -2_799_874.334_284_6, epsilon = 1e-3);
         assert_abs_diff_eq!(sohae.y, 4_042_778.210_522_6, epsilon = 1e-3);
         assert_abs_diff_eq!(sohae.z, 4_049_633.288_438_7, epsilon = 1e-3);
@@ -141,7 +165,11 @@ mod tests {
             (0.0, 179.9, -400.0),
             (-89.0, -179.0, 5_000_000.0),
         ] {
-            let g = Geodetic { lat_deg: lat, lon_deg: lon, alt_m: alt };
+            let g = Geodetic {
+                lat_deg: lat,
+                lon_deg: lon,
+                alt_m: alt,
+            };
             let back = Geodetic::from_ecef(&g.to_ecef());
             assert_abs_diff_eq!(back.lat_deg, lat, epsilon = 1e-9);
             assert_abs_diff_eq!(back.lon_deg, lon, epsilon = 1e-9);
@@ -157,7 +185,11 @@ mod tests {
         assert_abs_diff_eq!(az, 135.0, epsilon = 1e-9);
         assert_abs_diff_eq!(el, 30.0, epsilon = 1e-9);
         // Up at the site maps to the ellipsoid normal in ECEF.
-        let site = Geodetic { lat_deg: 0.0, lon_deg: 90.0, alt_m: 0.0 };
+        let site = Geodetic {
+            lat_deg: 0.0,
+            lon_deg: 90.0,
+            alt_m: 0.0,
+        };
         let up_ecef = site.ecef_to_enu().transpose() * Vector3::new(0.0, 0.0, 1.0);
         assert_abs_diff_eq!(up_ecef.y, 1.0, epsilon = 1e-12);
     }

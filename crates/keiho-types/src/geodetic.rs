@@ -82,7 +82,10 @@ impl TryFrom<RawGeoPoint> for GeoPoint {
 
 impl From<GeoPoint> for RawGeoPoint {
     fn from(p: GeoPoint) -> Self {
-        RawGeoPoint { lat_deg: p.lat_deg, lon_deg: p.lon_deg }
+        RawGeoPoint {
+            lat_deg: p.lat_deg,
+            lon_deg: p.lon_deg,
+        }
     }
 }
 
@@ -92,8 +95,14 @@ mod tests {
 
     #[test]
     fn rejects_out_of_range_and_nan() {
-        assert_eq!(GeoPoint::new(91.0, 0.0), Err(InvalidCoordinate::Latitude(91.0)));
-        assert_eq!(GeoPoint::new(0.0, -180.5), Err(InvalidCoordinate::Longitude(-180.5)));
+        assert_eq!(
+            GeoPoint::new(91.0, 0.0),
+            Err(InvalidCoordinate::Latitude(91.0))
+        );
+        assert_eq!(
+            GeoPoint::new(0.0, -180.5),
+            Err(InvalidCoordinate::Longitude(-180.5))
+        );
         assert!(GeoPoint::new(f64::NAN, 0.0).is_err());
         assert!(GeoPoint::new(0.0, f64::INFINITY).is_err());
         assert!(GeoPoint::new(-90.0, 180.0).is_ok());

@@ -77,7 +77,9 @@ impl RegionCode {
         let (country, sub) = s.split_once('-').ok_or_else(bad)?;
         CountryCode::parse(country).map_err(|_| bad())?;
         let sub_ok = (1..=8).contains(&sub.len())
-            && sub.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            && sub
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         if !sub_ok {
             return Err(bad());
         }
@@ -136,8 +138,20 @@ mod tests {
 
     #[test]
     fn rejects_malformed_codes() {
-        for bad in ["", "JP", "JP-", "jp-47", "JP-47~", "J-47", "JP-123456789", "JPN-47"] {
-            assert!(RegionCode::parse(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "JP",
+            "JP-",
+            "jp-47",
+            "JP-47~",
+            "J-47",
+            "JP-123456789",
+            "JPN-47",
+        ] {
+            assert!(
+                RegionCode::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
         assert!(CountryCode::parse("jp").is_err());
         assert!(CountryCode::parse("JPN").is_err());

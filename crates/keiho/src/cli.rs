@@ -1,0 +1,57 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Keiho: a real-time public warning system for rocket and missile overflights.
+#[derive(Debug, Parser)]
+#[command(name = "keiho", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Administrative regions: list them, locate points, find the regions a hazard hits.
+    #[command(subcommand)]
+    Regions(RegionsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegionsCommand {
+    /// List the bundled regions as CSV: code, country, name_en, name_local.
+    List {
+        /// Only regions of this country (ISO 3166-1 alpha-2, e.g. JP).
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// Read `lon,lat` lines (CSV, optional header) on stdin; write `lon,lat,code` lines
+    /// in input order (empty code where no region).
+    Locate,
+    /// Print the codes of the regions a GeoJSON geometry (or a FeatureCollection of them)
+    /// touches, one per line, sorted.
+    Hit {
+        /// GeoJSON file (`-` for stdin).
+        #[arg(long)]
+        geojson: PathBuf,
+        /// Grow the geometry by this geodesic distance first (km).
+        #[arg(long, default_value_t = 0.0)]
+        buffer_km: f64,
+        /// Only regions of these countries (comma-separated ISO 3166-1 alpha-2).
+        #[arg(long, value_delimiter = ',')]
+        country: Vec<String>,
+    },
+    /// Print `code,distance_km` for regions within KM of a point, nearest first.
+    Near {
+        /// Latitude, degrees north.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        /// Longitude, degrees east.
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// Search radius, km (geodesic).
+        #[arg(long)]
+        km: f64,
+    },
+}

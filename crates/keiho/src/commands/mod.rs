@@ -1,0 +1,11 @@
+//! One module per subcommand; each turns arguments into library calls and output.
+
+mod regions;
+
+use crate::cli::{Cli, Command};
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Regions(cmd) => regions::run(cmd),
+    }
+}
