@@ -10,7 +10,11 @@ fn keiho() -> Command {
 
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -27,22 +31,47 @@ fn regions_list_for_japan_has_47_prefectures_with_japanese_names() {
 fn locate_streams_in_input_order_with_optional_header() {
     let input = "lon,lat\n127.6809,26.2124\n135.0,40.0\n126.9780,37.5665\n";
     let out = stdout_of(keiho().args(["regions", "locate"]).write_stdin(input));
-    assert_eq!(out, "127.6809,26.2124,JP-47\n135.0,40.0,\n126.9780,37.5665,KR-11\n");
+    assert_eq!(
+        out,
+        "127.6809,26.2124,JP-47\n135.0,40.0,\n126.9780,37.5665,KR-11\n"
+    );
 }
 
 #[test]
 fn locate_names_the_bad_line_and_fails() {
     let input = "127.6809,26.2124\n127.0,95.0\n";
-    let out = keiho().args(["regions", "locate"]).write_stdin(input).output().unwrap();
+    let out = keiho()
+        .args(["regions", "locate"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 2: latitude 95 is outside [-90, 90] degrees"), "{err}");
+    assert!(
+        err.contains("line 2: latitude 95 is outside [-90, 90] degrees"),
+        "{err}"
+    );
     // What came before the bad line was still answered.
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "127.6809,26.2124,JP-47\n");
-    for (bad, why) in [("abc,1\n", "line 1: longitude \"abc\" is not a number"), ("1,2,3\n", "line 1: expected two fields"), ("181,0\n", "longitude 181 is outside")] {
-        let out = keiho().args(["regions", "locate"]).write_stdin(bad).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "127.6809,26.2124,JP-47\n"
+    );
+    for (bad, why) in [
+        ("abc,1\n", "line 1: longitude \"abc\" is not a number"),
+        ("1,2,3\n", "line 1: expected two fields"),
+        ("181,0\n", "longitude 181 is outside"),
+    ] {
+        let out = keiho()
+            .args(["regions", "locate"])
+            .write_stdin(bad)
+            .output()
+            .unwrap();
         assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains(why), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(why),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -53,30 +82,53 @@ fn hit_reads_geojson_and_buffers_geodesically() {
     // A point in the sea between Okinawa Island and Miyako.
     std::fs::write(&path, r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[126.3,25.5]}}"#).unwrap();
     let p = path.to_str().unwrap();
-    assert_eq!(stdout_of(keiho().args(["regions", "hit", "--geojson", p])), "");
-    assert_eq!(stdout_of(keiho().args(["regions", "hit", "--geojson", p, "--buffer-km", "160"])), "JP-47\n");
+    assert_eq!(
+        stdout_of(keiho().args(["regions", "hit", "--geojson", p])),
+        ""
+    );
+    assert_eq!(
+        stdout_of(keiho().args(["regions", "hit", "--geojson", p, "--buffer-km", "160"])),
+        "JP-47\n"
+    );
 }
 
 #[test]
 fn hit_reports_invalid_geojson_with_its_location() {
-    let out = keiho().args(["regions", "hit", "--geojson", "-"]).write_stdin(r#"{"type":"LineString","coordinates":[[127,26],[127,91]]}"#).output().unwrap();
+    let out = keiho()
+        .args(["regions", "hit", "--geojson", "-"])
+        .write_stdin(r#"{"type":"LineString","coordinates":[[127,26],[127,91]]}"#)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("geometry.coordinates[1]: latitude 91 is outside [-90, 90] degrees"), "{err}");
-    let out = keiho().args(["regions", "hit", "--geojson", "/nonexistent.geojson"]).output().unwrap();
+    assert!(
+        err.contains("geometry.coordinates[1]: latitude 91 is outside [-90, 90] degrees"),
+        "{err}"
+    );
+    let out = keiho()
+        .args(["regions", "hit", "--geojson", "/nonexistent.geojson"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.geojson"));
 }
 
 #[test]
 fn near_lists_regions_nearest_first_and_accepts_negative_values() {
-    let out = stdout_of(keiho().args(["regions", "near", "--lat", "26.2124", "--lon", "127.6809", "--km", "300"]));
+    let out = stdout_of(keiho().args([
+        "regions", "near", "--lat", "26.2124", "--lon", "127.6809", "--km", "300",
+    ]));
     let lines: Vec<_> = out.lines().collect();
     assert_eq!(lines[0], "JP-47,0.000");
     assert!(lines[1].starts_with("JP-46,"), "{out}");
-    let out = keiho().args(["regions", "near", "--lat", "-91", "--lon", "0", "--km", "1"]).output().unwrap();
+    let out = keiho()
+        .args(["regions", "near", "--lat", "-91", "--lon", "0", "--km", "1"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("latitude -91 is outside"));
-    let out = stdout_of(keiho().args(["regions", "near", "--lat", "51.9", "--lon", "-179.99", "--km", "300"]));
+    let out = stdout_of(keiho().args([
+        "regions", "near", "--lat", "51.9", "--lon", "-179.99", "--km", "300",
+    ]));
     assert!(out.starts_with("US-AK,"), "{out}");
 }

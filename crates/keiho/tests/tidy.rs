@@ -8,7 +8,9 @@ fn workspace_root() -> PathBuf {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -31,7 +33,10 @@ fn every_rust_file_opens_with_a_doc_comment() {
             !text.trim_start().starts_with("//!")
         })
         .collect();
-    assert!(missing.is_empty(), "files without a leading `//!` line: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "files without a leading `//!` line: {missing:#?}"
+    );
 }
 
 #[test]
@@ -44,7 +49,14 @@ fn product_code_never_reads_the_shared_folder() {
             !f.components()
                 .any(|c| c.as_os_str() == "tests" || c.as_os_str() == "benches")
         })
-        .filter(|f| std::fs::read_to_string(f).unwrap_or_default().contains("shared/data"))
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .contains("shared/data")
+        })
         .collect();
-    assert!(offenders.is_empty(), "product code refers to ../shared: {offenders:#?}");
+    assert!(
+        offenders.is_empty(),
+        "product code refers to ../shared: {offenders:#?}"
+    );
 }
