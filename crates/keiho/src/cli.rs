@@ -16,6 +16,20 @@ pub(crate) enum Command {
     /// Administrative regions: list them, locate points, find the regions a hazard hits.
     #[command(subcommand)]
     Regions(RegionsCommand),
+    /// CAP 1.2 messages: check them against the standard.
+    #[command(subcommand)]
+    Cap(CapCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CapCommand {
+    /// Check CAP 1.2 files (schema structure and CAP's text rules); prints one line per
+    /// problem and exits non-zero if any file has one.
+    Validate {
+        /// CAP XML files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -132,3 +132,26 @@ fn near_lists_regions_nearest_first_and_accepts_negative_values() {
     ]));
     assert!(out.starts_with("US-AK,"), "{out}");
 }
+
+#[test]
+fn cap_validate_prints_one_line_per_problem() {
+    let samples =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cap/samples");
+    let good = samples.join("oasis-spec-example-homeland-security.xml");
+    let out = stdout_of(keiho().args(["cap", "validate"]).arg(&good));
+    assert!(out.ends_with("valid CAP 1.2\n"), "{out}");
+    let bad = samples.join("invalid/google-cap-library-invalid-missing-scope.xml");
+    let out = keiho()
+        .args(["cap", "validate"])
+        .arg(&good)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("/alert: required <scope> is missing"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 2 file(s) are not valid CAP 1.2"));
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns arguments into library calls and output.
 
+mod cap;
 mod regions;
 
 use crate::cli::{Cli, Command};
@@ -7,5 +8,6 @@ use crate::cli::{Cli, Command};
 pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Regions(cmd) => regions::run(cmd),
+        Command::Cap(cmd) => cap::run(cmd),
     }
 }

@@ -1,0 +1,13 @@
+//! CAP 1.2 (OASIS Common Alerting Protocol, 2010): the message model, XML in and out,
+//! and a validator for the schema's structure plus the standard's text rules.
+
+mod model;
+mod validate;
+mod xml;
+
+pub use model::{
+    Alert, Area, CAP_NAMESPACE, Category, Certainty, Info, MsgType, NamedValue, Reference,
+    Resource, ResponseType, Scope, Severity, Status, Urgency,
+};
+pub use validate::{Problem, validate};
+pub use xml::{CapError, from_xml, to_xml};
