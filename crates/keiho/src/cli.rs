@@ -16,6 +16,20 @@ pub(crate) enum Command {
     /// Administrative regions: list them, locate points, find the regions a hazard hits.
     #[command(subcommand)]
     Regions(RegionsCommand),
+    /// The instantaneous impact point of an ECEF state: where it would come down if its
+    /// engine stopped now. Prints `{"lat_deg":..,"lon_deg":..,"tof_s":..}`.
+    Iip {
+        /// Position X,Y,Z in metres, ECEF WGS84 (e.g. `--ecef -3.9e6,3.4e6,3.7e6`).
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_vector3)]
+        ecef: [f64; 3],
+        /// Velocity VX,VY,VZ in m/s, ECEF (Earth-fixed) frame.
+        #[arg(long, allow_hyphen_values = true, value_parser = parse_vector3)]
+        vel: [f64; 3],
+        /// Ballistic coefficient m/(Cd*A) in kg/m^2: integrate with drag (US Standard
+        /// Atmosphere 1976) and J2. Without it: the closed-form vacuum IIP.
+        #[arg(long)]
+        beta: Option<f64>,
+    },
     /// CAP 1.2 messages: check them against the standard.
     #[command(subcommand)]
     Cap(CapCommand),
@@ -68,4 +82,21 @@ pub(crate) enum RegionsCommand {
         #[arg(long)]
         km: f64,
     },
+}
+
+/// Parse `X,Y,Z` into three finite numbers.
+fn parse_vector3(s: &str) -> Result<[f64; 3], String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let [x, y, z] = parts.as_slice() else {
+        return Err(format!(
+            "expected three comma-separated numbers X,Y,Z, got {s:?}"
+        ));
+    };
+    let num = |t: &str| -> Result<f64, String> {
+        t.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("{t:?} is not a finite number"))
+    };
+    Ok([num(x)?, num(y)?, num(z)?])
 }

@@ -155,3 +155,65 @@ fn cap_validate_prints_one_line_per_problem() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 2 file(s) are not valid CAP 1.2"));
 }
+
+/// `keiho iip` on the first case of the independent Python/scipy reference
+/// (`crates/keiho-flight/tests/reference/iip_cases.json`): vacuum within 100 m, drag
+/// (beta 1000) within 1 km; both sign styles for negative components.
+#[test]
+fn iip_matches_the_independent_reference_from_the_command_line() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../keiho-flight/tests/reference/iip_cases.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = &doc["cases"][0];
+    let join = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let (r, v) = (join(&case["r_ecef_m"]), join(&case["v_ecef_mps"]));
+    assert!(
+        r.starts_with('-'),
+        "the case exercises a negative first component"
+    );
+    let km_between = |out: &str, want: &serde_json::Value| {
+        let got: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let (la1, lo1) = (
+            got["lat_deg"].as_f64().unwrap(),
+            got["lon_deg"].as_f64().unwrap(),
+        );
+        let (la2, lo2) = (
+            want["lat_deg"].as_f64().unwrap(),
+            want["lon_deg"].as_f64().unwrap(),
+        );
+        let a = keiho_types::GeoPoint::new(la1, lo1).unwrap();
+        let b = keiho_types::GeoPoint::new(la2, lo2).unwrap();
+        keiho_geo::geodesy::distance_km(a, b)
+    };
+    let out = stdout_of(keiho().args(["iip", "--ecef", &r, "--vel", &v]));
+    assert!(km_between(&out, &case["vacuum"]) < 0.1, "{out}");
+    let out = stdout_of(
+        keiho()
+            .arg("iip")
+            .arg(format!("--ecef={r}"))
+            .arg(format!("--vel={v}"))
+            .args(["--beta", "1000"]),
+    );
+    assert!(km_between(&out, &case["drag"][1]) < 1.0, "{out}");
+    let out = keiho()
+        .args(["iip", "--ecef", "1,2", "--vel", "0,0,0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expected three comma-separated numbers")
+    );
+    let out = keiho()
+        .args(["iip", "--ecef", "7e6,0,0", "--vel", "0,8000,0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "an orbit has no impact point");
+}

@@ -1,6 +1,7 @@
 //! One module per subcommand; each turns arguments into library calls and output.
 
 mod cap;
+mod iip;
 mod regions;
 
 use crate::cli::{Cli, Command};
@@ -9,5 +10,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Regions(cmd) => regions::run(cmd),
         Command::Cap(cmd) => cap::run(cmd),
+        Command::Iip { ecef, vel, beta } => iip::run(ecef, vel, beta),
     }
 }
