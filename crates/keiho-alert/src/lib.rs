@@ -5,3 +5,5 @@
 //! Architecture invariant: this crate knows nothing of HTTP, storage or the clock.
 
 pub mod cap;
+pub mod compose;
+pub mod policy;

@@ -37,6 +37,15 @@ pub struct Nearby {
     pub distance_km: f64,
 }
 
+impl std::fmt::Debug for RegionSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegionSet")
+            .field("regions", &self.regions.len())
+            .field("parts", &self.parts.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl RegionSet {
     /// Build the engine over any regions (tests use small synthetic sets).
     pub fn new(regions: Vec<Region>) -> Self {

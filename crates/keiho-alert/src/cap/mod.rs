@@ -2,6 +2,7 @@
 //! and a validator for the schema's structure plus the standard's text rules.
 
 mod model;
+pub(crate) use model::format_cap_time;
 mod validate;
 mod xml;
 
