@@ -1,0 +1,108 @@
+//! The SQLite store: migrations, durability settings, round trips, bad files.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use keiho_store::{AlertLog, SqliteStore, StoreError, StoredAlert, StoredEvent};
+
+fn alert(id: &str, seq: u32) -> StoredAlert {
+    StoredAlert {
+        identifier: id.into(),
+        event_id: "E1".into(),
+        sequence: seq,
+        sent: "2023-08-24T03:54:10+09:00".into(),
+        status: "Exercise".into(),
+        msg_type: if seq == 1 {
+            "Alert".into()
+        } else {
+            "Update".into()
+        },
+        stage: "TakeShelter".into(),
+        regions: vec!["JP-47".into()],
+        lifted: vec![],
+        references: None,
+        trigger_report_at: "2023-08-23T18:54:10Z".parse().unwrap(),
+        processing_us: 1234,
+        cause: "test".into(),
+        xml: "<alert>沖縄県</alert>".into(),
+    }
+}
+
+#[test]
+fn alerts_and_events_survive_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keiho.db");
+    {
+        let mut s = SqliteStore::open(&path).unwrap();
+        s.issue_alert(&alert("a-1", 1)).unwrap();
+        s.issue_alert(&alert("a-2", 2)).unwrap();
+        s.upsert_event(&StoredEvent {
+            id: "E1".into(),
+            launch_at: None,
+            origin: "North Korea".into(),
+            phase: "pending".into(),
+            objects: vec!["T1".into()],
+        })
+        .unwrap();
+        s.upsert_event(&StoredEvent {
+            id: "E1".into(),
+            launch_at: Some("2023-08-23T18:50:00Z".parse().unwrap()),
+            origin: "North Korea".into(),
+            phase: "closed".into(),
+            objects: vec!["T1".into(), "T2".into()],
+        })
+        .unwrap();
+        s.record_report(
+            Some("E1"),
+            "2023-08-23T18:50:12Z".parse().unwrap(),
+            "T1",
+            "{}",
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    let alerts = s.alerts().unwrap();
+    assert_eq!(alerts, vec![alert("a-1", 1), alert("a-2", 2)]);
+    let events = s.events().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].phase, "closed");
+    assert_eq!(events[0].objects, vec!["T1", "T2"]);
+    assert_eq!(s.report_count().unwrap(), 1);
+}
+
+#[test]
+fn an_identifier_is_issued_once() {
+    let mut s = SqliteStore::in_memory().unwrap();
+    s.issue_alert(&alert("a-1", 1)).unwrap();
+    assert!(matches!(
+        s.issue_alert(&alert("a-1", 2)),
+        Err(StoreError::Sqlite(_))
+    ));
+    assert_eq!(
+        s.alerts().unwrap().len(),
+        1,
+        "the failed insert changed nothing"
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_keiho_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "database schema version 99 is newer than this Keiho understands (1)"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junk.db");
+    std::fs::write(&path, b"this is not sqlite, just junk bytes that fill the header..........................................").unwrap();
+    assert!(SqliteStore::open(&path).is_err());
+}
