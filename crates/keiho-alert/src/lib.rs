@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: this crate knows nothing of HTTP, storage or the clock.
 
+pub mod assess;
 pub mod cap;
 pub mod compose;
 pub mod policy;

@@ -1,0 +1,187 @@
+//! Hazard assessment: which regions an event's predicted flight puts at risk, and how.
+//!
+//! Pure functions of the predictions and the region engine: no I/O, no clock. An
+//! event's hazard is the union over all its objects (main vehicle, stages, fragments),
+//! so one event yields one list of areas and one message sequence.
+//!
+//! - Impact: regions the 99% impact ellipse (plus a margin) reaches, or where Monte
+//!   Carlo impact samples fall; probability = share of samples in the region (at
+//!   least a floor when only the ellipse reaches it).
+//! - Overflight: regions under the predicted ground track (a corridor with a margin)
+//!   and under the IIP trace while powered (where it would fall if the engine stopped).
+//! - Debris: after a break-up, regions the debris footprint (plus a margin) reaches.
+
+use crate::policy::{AreaRisk, RiskKind};
+use chrono::{DateTime, Utc};
+use keiho_geo::{Hazard, HazardError, RegionSet};
+use keiho_types::{CountryCode, GeoPoint};
+use std::collections::BTreeMap;
+
+/// An impact ellipse in the local tangent plane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ellipse {
+    /// Centre.
+    pub centre: GeoPoint,
+    /// Semi-major axis, km.
+    pub semi_major_km: f64,
+    /// Semi-minor axis, km.
+    pub semi_minor_km: f64,
+    /// Azimuth of the major axis, degrees from north.
+    pub orientation_deg: f64,
+}
+
+/// One object's predicted hazard at an update.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectHazard {
+    /// Track id.
+    pub object: String,
+    /// Predicted impact time, when it is coming down.
+    pub impact_at: Option<DateTime<Utc>>,
+    /// The 99% impact ellipse.
+    pub impact_ellipse: Option<Ellipse>,
+    /// Monte Carlo impact points (for probabilities).
+    pub impact_samples: Vec<GeoPoint>,
+    /// Future IIP trace while powered.
+    pub iip_trace: Vec<GeoPoint>,
+    /// Future ground track with times.
+    pub ground_track: Vec<(GeoPoint, DateTime<Utc>)>,
+    /// Debris footprint polygon (closed ring) after a break-up.
+    pub debris_footprint: Option<Vec<GeoPoint>>,
+}
+
+/// Margins and the jurisdiction.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssessConfig {
+    /// Countries this deployment alerts (ISO 3166-1 alpha-2).
+    pub jurisdiction: Vec<CountryCode>,
+    /// Added around the 99% impact ellipse (debris dispersion), km.
+    pub impact_margin_km: f64,
+    /// Half-width of the overflight strip under the ground track, km.
+    pub overflight_half_width_km: f64,
+    /// Half-width of the corridor around the IIP trace while powered, km.
+    pub iip_trace_half_width_km: f64,
+    /// Added around a debris footprint, km.
+    pub debris_margin_km: f64,
+    /// Probability given to a region only the ellipse reaches (no sample in it).
+    pub ellipse_only_probability: f64,
+}
+
+impl Default for AssessConfig {
+    fn default() -> Self {
+        Self {
+            jurisdiction: CountryCode::parse("JP").into_iter().collect(),
+            impact_margin_km: 20.0,
+            overflight_half_width_km: 30.0,
+            iip_trace_half_width_km: 50.0,
+            debris_margin_km: 30.0,
+            ellipse_only_probability: 0.005,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Acc {
+    kind: Option<RiskKind>,
+    probability: f64,
+    expected_at: Option<DateTime<Utc>>,
+}
+
+impl Acc {
+    fn add(&mut self, kind: RiskKind, probability: f64, at: Option<DateTime<Utc>>) {
+        // Strongest kind wins: Impact < Overflight < Neighbour in the enum order.
+        self.kind = Some(self.kind.map_or(kind, |k| k.min(kind)));
+        self.probability = self.probability.max(probability);
+        self.expected_at = match (self.expected_at, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// The areas in the jurisdiction an event's objects put at risk, sorted by code.
+pub fn assess(
+    objects: &[ObjectHazard],
+    regions: &RegionSet,
+    cfg: &AssessConfig,
+) -> Result<Vec<AreaRisk>, HazardError> {
+    let mut acc: BTreeMap<usize, Acc> = BTreeMap::new();
+    let keep = |hit: Vec<usize>| regions.in_jurisdiction(&hit, &cfg.jurisdiction);
+    for o in objects {
+        // Impact: samples give probabilities; the ellipse guarantees coverage.
+        let mut in_region: BTreeMap<usize, usize> = BTreeMap::new();
+        for p in &o.impact_samples {
+            if let Some(r) = regions.locate(*p) {
+                *in_region.entry(r).or_default() += 1;
+            }
+        }
+        let n = o.impact_samples.len().max(1) as f64;
+        for r in keep(in_region.keys().copied().collect()) {
+            acc.entry(r)
+                .or_default()
+                .add(RiskKind::Impact, in_region[&r] as f64 / n, o.impact_at);
+        }
+        if let Some(e) = o.impact_ellipse {
+            let grown = Hazard::Ellipse {
+                centre: e.centre,
+                semi_major_km: e.semi_major_km,
+                semi_minor_km: e.semi_minor_km.min(e.semi_major_km),
+                orientation_deg: e.orientation_deg,
+            }
+            .buffered(cfg.impact_margin_km)?;
+            for r in keep(regions.hit(&grown)?) {
+                acc.entry(r).or_default().add(
+                    RiskKind::Impact,
+                    cfg.ellipse_only_probability,
+                    o.impact_at,
+                );
+            }
+        }
+        // Overflight: segment by segment, so each region gets the time it is reached.
+        for pair in o.ground_track.windows(2) {
+            let corridor = Hazard::Corridor {
+                line: vec![pair[0].0, pair[1].0],
+                half_width_km: cfg.overflight_half_width_km,
+            };
+            for r in keep(regions.hit(&corridor)?) {
+                acc.entry(r)
+                    .or_default()
+                    .add(RiskKind::Overflight, 1.0, Some(pair[0].1));
+            }
+        }
+        if o.iip_trace.len() >= 2 {
+            let corridor = Hazard::Corridor {
+                line: o.iip_trace.clone(),
+                half_width_km: cfg.iip_trace_half_width_km,
+            };
+            for r in keep(regions.hit(&corridor)?) {
+                acc.entry(r)
+                    .or_default()
+                    .add(RiskKind::Overflight, 0.5, o.impact_at);
+            }
+        }
+        if let Some(ring) = &o.debris_footprint {
+            if ring.len() >= 4 {
+                let debris = Hazard::Polygon(vec![ring.clone()]).buffered(cfg.debris_margin_km)?;
+                for r in keep(regions.hit(&debris)?) {
+                    acc.entry(r).or_default().add(
+                        RiskKind::Impact,
+                        cfg.ellipse_only_probability,
+                        o.impact_at,
+                    );
+                }
+            }
+        }
+    }
+    Ok(acc
+        .into_iter()
+        .filter_map(|(r, a)| {
+            Some(AreaRisk {
+                code: regions.region(r).code.to_string(),
+                kind: a.kind?,
+                probability: a.probability,
+                expected_at: a.expected_at,
+            })
+        })
+        .collect())
+}
