@@ -18,6 +18,7 @@ pub mod geodesy;
 pub mod geojson_input;
 mod grid;
 mod hazard;
+pub mod maritime;
 mod prepared;
 mod region;
 
