@@ -30,6 +30,22 @@ pub(crate) enum Command {
         #[arg(long)]
         beta: Option<f64>,
     },
+    /// Simulate a scenario: write realistic sensor reports (JSON lines) to OUT and the
+    /// truth to OUT with `.truth.jsonl` in place of `.jsonl`. Deterministic by seed.
+    Simulate {
+        /// Scenario name (see `--list`).
+        #[arg(long, required_unless_present = "list")]
+        scenario: Option<String>,
+        /// Reports file to write.
+        #[arg(long, required_unless_present = "list")]
+        out: Option<PathBuf>,
+        /// Seed for sensor noise, delays and dropouts.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// List the scenarios and exit.
+        #[arg(long)]
+        list: bool,
+    },
     /// CAP 1.2 messages: check them against the standard.
     #[command(subcommand)]
     Cap(CapCommand),

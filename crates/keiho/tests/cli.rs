@@ -217,3 +217,36 @@ fn iip_matches_the_independent_reference_from_the_command_line() {
         .unwrap();
     assert!(!out.status.success(), "an orbit has no impact point");
 }
+
+#[test]
+fn simulate_writes_reports_and_truth_deterministically() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("srbm.jsonl");
+    let out2 = dir.path().join("srbm2.jsonl");
+    for path in [&out, &out2] {
+        let o = keiho()
+            .args([
+                "simulate",
+                "--scenario",
+                "srbm-sea-of-japan",
+                "--seed",
+                "3",
+                "--out",
+            ])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let a = std::fs::read(&out).unwrap();
+    assert!(!a.is_empty());
+    assert_eq!(a, std::fs::read(&out2).unwrap(), "same seed, same bytes");
+    assert!(dir.path().join("srbm.truth.jsonl").exists());
+    let o = keiho()
+        .args(["simulate", "--scenario", "nope", "--out"])
+        .arg(dir.path().join("x.jsonl"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown scenario \"nope\""));
+}

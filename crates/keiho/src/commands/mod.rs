@@ -3,6 +3,7 @@
 mod cap;
 mod iip;
 mod regions;
+mod simulate;
 
 use crate::cli::{Cli, Command};
 
@@ -10,6 +11,12 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Regions(cmd) => regions::run(cmd),
         Command::Cap(cmd) => cap::run(cmd),
+        Command::Simulate {
+            scenario,
+            out,
+            seed,
+            list,
+        } => simulate::run(scenario, out, seed, list),
         Command::Iip { ecef, vel, beta } => iip::run(ecef, vel, beta),
     }
 }
