@@ -57,13 +57,17 @@ pub struct AssessConfig {
     pub jurisdiction: Vec<CountryCode>,
     /// Added around the 99% impact ellipse (debris dispersion), km.
     pub impact_margin_km: f64,
-    /// Half-width of the overflight strip under the ground track, km.
+    /// Half-width of the overflight strip under the ground track, km. The default
+    /// (150 km) reproduces J-Alert's practice of alerting a prefecture whose islands
+    /// the flight path runs between (the Okinawa-Miyako gap is about 290 km wide) and
+    /// covers debris scattered by a break-up at altitude; a deployment may narrow it.
     pub overflight_half_width_km: f64,
     /// Half-width of the corridor around the IIP trace while powered, km.
     pub iip_trace_half_width_km: f64,
     /// Added around a debris footprint, km.
     pub debris_margin_km: f64,
-    /// Probability given to a region only the ellipse reaches (no sample in it).
+    /// Probability given to a region only the ellipse reaches (no sample in it), for a
+    /// compact ellipse. It shrinks with the ellipse's area (see [`ellipse_probability`]).
     pub ellipse_only_probability: f64,
 }
 
@@ -72,10 +76,10 @@ impl Default for AssessConfig {
         Self {
             jurisdiction: CountryCode::parse("JP").into_iter().collect(),
             impact_margin_km: 20.0,
-            overflight_half_width_km: 30.0,
+            overflight_half_width_km: 150.0,
             iip_trace_half_width_km: 50.0,
             debris_margin_km: 30.0,
-            ellipse_only_probability: 0.005,
+            ellipse_only_probability: 0.05,
         }
     }
 }
@@ -96,6 +100,23 @@ impl Acc {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+    }
+}
+
+/// Area of land (km²) the probability `base` stands for: about a prefecture's coast.
+const REFERENCE_AREA_KM2: f64 = 2_000.0;
+
+/// Probability that an impact somewhere in a 99% ellipse falls in one given region the
+/// ellipse reaches, when no samples say better: `base` for an ellipse no larger than
+/// [`REFERENCE_AREA_KM2`], falling in proportion to its area beyond that (the impact
+/// density thins out as the ellipse grows). A 2,600 x 100 km ellipse late in powered
+/// flight is thus no evidence against any one prefecture.
+pub fn ellipse_probability(e: &Ellipse, base: f64) -> f64 {
+    let area = std::f64::consts::PI * e.semi_major_km * e.semi_minor_km;
+    if area <= REFERENCE_AREA_KM2 {
+        base
+    } else {
+        base * REFERENCE_AREA_KM2 / area
     }
 }
 
@@ -129,12 +150,11 @@ pub fn assess(
                 orientation_deg: e.orientation_deg,
             }
             .buffered(cfg.impact_margin_km)?;
+            let p = ellipse_probability(&e, cfg.ellipse_only_probability);
             for r in keep(regions.hit(&grown)?) {
-                acc.entry(r).or_default().add(
-                    RiskKind::Impact,
-                    cfg.ellipse_only_probability,
-                    o.impact_at,
-                );
+                acc.entry(r)
+                    .or_default()
+                    .add(RiskKind::Impact, p, o.impact_at);
             }
         }
         // Overflight: segment by segment, so each region gets the time it is reached.

@@ -42,7 +42,7 @@ impl Default for PolicyConfig {
         Self {
             min_reports: 3,
             min_sensors: 1,
-            min_probability: 0.001,
+            min_probability: 0.01,
             withdraw_confirm_s: 20.0,
             reissue_hold_s: 300.0,
             all_clear_delay_s: 30.0,
@@ -236,6 +236,11 @@ impl EventPolicy {
         self.alerted.keys().cloned().collect()
     }
 
+    /// The areas told to shelter now, with how each is concerned.
+    pub fn alerted(&self) -> Vec<AreaRisk> {
+        self.current_areas()
+    }
+
     /// Every decision so far.
     pub fn decisions(&self) -> &[Decision] {
         &self.log
@@ -351,6 +356,11 @@ impl EventPolicy {
         let mut withdrawn = Vec::new();
         for (code, alerted) in self.alerted.iter_mut() {
             if at_risk.iter().any(|r| &r.code == code) {
+                continue;
+            }
+            // Dropping out of the prediction because the object has already passed is
+            // not a correction: the area stays alerted until the outcome message.
+            if alerted.risk.expected_at.is_some_and(|t| t <= a.at) {
                 continue;
             }
             let since = *alerted.excluded_since.get_or_insert(a.at);

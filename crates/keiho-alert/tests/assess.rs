@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use chrono::{DateTime, Duration, Utc};
-use keiho_alert::assess::{AssessConfig, Ellipse, ObjectHazard, assess};
+use keiho_alert::assess::{AssessConfig, Ellipse, ObjectHazard, assess, ellipse_probability};
 use keiho_alert::policy::RiskKind;
 use keiho_geo::RegionSet;
 use keiho_types::{CountryCode, GeoPoint};
@@ -121,7 +121,13 @@ fn an_ellipse_reaching_land_counts_even_without_samples_there() {
         (areas[0].code.as_str(), areas[0].kind),
         ("JP-47", RiskKind::Impact)
     );
-    assert!((areas[0].probability - cfg.ellipse_only_probability).abs() < 1e-12);
+    // 130 x 10 km: about 4,100 km², twice the reference area, so half the base.
+    let expected = ellipse_probability(&e, cfg.ellipse_only_probability);
+    assert!(
+        (expected - cfg.ellipse_only_probability * 2000.0 / (std::f64::consts::PI * 1300.0)).abs()
+            < 1e-12
+    );
+    assert!((areas[0].probability - expected).abs() < 1e-12);
 }
 
 #[test]
@@ -141,7 +147,10 @@ fn the_union_over_objects_keeps_the_strongest_kind_and_the_jurisdiction_filters(
     let japan = assess(
         &[over_korea.clone(), on_naha.clone()],
         regions,
-        &AssessConfig::default(),
+        &AssessConfig {
+            overflight_half_width_km: 30.0,
+            ..AssessConfig::default()
+        },
     )
     .unwrap();
     assert_eq!(
@@ -156,6 +165,7 @@ fn the_union_over_objects_keeps_the_strongest_kind_and_the_jurisdiction_filters(
             CountryCode::parse("JP").unwrap(),
             CountryCode::parse("KR").unwrap(),
         ],
+        overflight_half_width_km: 30.0,
         ..AssessConfig::default()
     };
     let both = assess(&[over_korea, on_naha], regions, &cfg).unwrap();

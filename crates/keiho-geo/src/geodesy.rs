@@ -55,6 +55,31 @@ pub(crate) fn unwrap_longitudes(points: &mut [(f64, f64)]) {
     }
 }
 
+/// A closed ring of `n` points (first = last) on an ellipse in the local tangent plane
+/// of `centre` (semi-axes in km, major axis at `orientation_deg` from north), placed by
+/// geodesic distance and azimuth: for display and transmission (CAP polygons).
+pub fn ellipse_ring(
+    centre: GeoPoint,
+    semi_major_km: f64,
+    semi_minor_km: f64,
+    orientation_deg: f64,
+    n: usize,
+) -> Vec<GeoPoint> {
+    let n = n.max(3);
+    let mut ring: Vec<GeoPoint> = (0..n)
+        .map(|k| {
+            let t = 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+            let (along, across) = (semi_major_km * t.cos(), semi_minor_km * t.sin());
+            let az = orientation_deg + across.atan2(along).to_degrees();
+            destination(centre, az, along.hypot(across) * 1000.0).0
+        })
+        .collect();
+    if let Some(first) = ring.first().copied() {
+        ring.push(first);
+    }
+    ring
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

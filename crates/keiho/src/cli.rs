@@ -30,6 +30,26 @@ pub(crate) enum Command {
         #[arg(long)]
         beta: Option<f64>,
     },
+    /// Track and predict from a file of sensor reports: state, IIP with its 99%
+    /// ellipse, Monte Carlo footprint with drag, IIP trace, ground track and debris
+    /// footprint for every object, at the given time (default: the last report).
+    Predict {
+        /// Sensor reports, JSON lines (`-` for stdin).
+        #[arg(long)]
+        tracks: PathBuf,
+        /// Time to predict for (RFC 3339 UTC); reports after it are ignored.
+        #[arg(long)]
+        at: Option<String>,
+        /// Monte Carlo samples for the impact footprint with drag (0: none).
+        #[arg(long, default_value_t = 1000)]
+        samples: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PredictFormat::Json)]
+        format: PredictFormat,
+        /// Continue past invalid lines (each is still reported on stderr).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
     /// Simulate a scenario: write realistic sensor reports (JSON lines) to OUT and the
     /// truth to OUT with `.truth.jsonl` in place of `.jsonl`. Deterministic by seed.
     Simulate {
@@ -49,6 +69,15 @@ pub(crate) enum Command {
     /// CAP 1.2 messages: check them against the standard.
     #[command(subcommand)]
     Cap(CapCommand),
+}
+
+/// Output format of `keiho predict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum PredictFormat {
+    /// One JSON object with every product.
+    Json,
+    /// A GeoJSON FeatureCollection (IIP, ellipses, traces, footprints).
+    Geojson,
 }
 
 #[derive(Debug, Subcommand)]

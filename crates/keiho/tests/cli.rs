@@ -250,3 +250,92 @@ fn simulate_writes_reports_and_truth_deterministically() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown scenario \"nope\""));
 }
+
+#[test]
+fn predict_reads_simulated_reports_and_writes_json_and_geojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("srbm.jsonl");
+    let o = keiho()
+        .args(["simulate", "--scenario", "srbm-sea-of-japan", "--out"])
+        .arg(&reports)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    // Mid-flight, after burnout: the IIP is in the Sea of Japan (truth: 40.0N 132.2E).
+    let out = stdout_of(
+        keiho()
+            .args([
+                "predict",
+                "--samples",
+                "50",
+                "--at",
+                "2024-01-14T00:03:00Z",
+                "--tracks",
+            ])
+            .arg(&reports),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let p = v["predictions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["object"].as_str().unwrap().ends_with("/OBJ"))
+        .unwrap();
+    let (lat, lon) = (
+        p["iip"]["lat_deg"].as_f64().unwrap(),
+        p["iip"]["lon_deg"].as_f64().unwrap(),
+    );
+    let miss = keiho_geo::geodesy::distance_km(
+        keiho_types::GeoPoint::new(lat, lon).unwrap(),
+        keiho_types::GeoPoint::new(40.04, 132.21).unwrap(),
+    );
+    assert!(
+        miss < 50.0,
+        "IIP {lat},{lon} is {miss:.0} km from the true impact"
+    );
+    assert_eq!(p["footprint"]["samples"].as_u64(), Some(50));
+    let geo = stdout_of(
+        keiho()
+            .args([
+                "predict",
+                "--samples",
+                "20",
+                "--format",
+                "geojson",
+                "--tracks",
+            ])
+            .arg(&reports),
+    );
+    let g: serde_json::Value = serde_json::from_str(&geo).unwrap();
+    assert_eq!(g["type"], "FeatureCollection");
+    let kinds: Vec<&str> = g["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"iip") && kinds.contains(&"ground_track"),
+        "{kinds:?}"
+    );
+    // A bad line is named, and stops the run unless --skip-invalid.
+    let bad = dir.path().join("bad.jsonl");
+    let mut text = std::fs::read_to_string(&reports).unwrap();
+    text.push_str(
+        "{\"t\":\"2024-01-14T00:09:00Z\",\"object\":\"X\",\"sensor\":\"S\",\"kind\":\"warp\"}\n",
+    );
+    std::fs::write(&bad, text).unwrap();
+    let o = keiho()
+        .args(["predict", "--samples", "0", "--tracks"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 invalid report line(s)"));
+    let o = keiho()
+        .args(["predict", "--samples", "0", "--skip-invalid", "--tracks"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+}

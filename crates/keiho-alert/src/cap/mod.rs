@@ -12,3 +12,8 @@ pub use model::{
 };
 pub use validate::{Problem, validate};
 pub use xml::{CapError, from_xml, to_xml};
+
+/// An alert's `sent` as CAP text (`YYYY-MM-DDThh:mm:ss+hh:mm`).
+pub fn format_sent(alert: &Alert) -> String {
+    format_cap_time(&alert.sent)
+}

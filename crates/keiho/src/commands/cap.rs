@@ -3,6 +3,7 @@
 use crate::cli::CapCommand;
 use anyhow::{Context, bail};
 use keiho_alert::cap;
+use std::io::Write as _;
 
 pub(crate) fn run(cmd: CapCommand) -> anyhow::Result<()> {
     match cmd {
@@ -13,10 +14,21 @@ pub(crate) fn run(cmd: CapCommand) -> anyhow::Result<()> {
                     .with_context(|| format!("reading {}", file.display()))?;
                 let problems = cap::validate(&text);
                 for p in &problems {
-                    println!("{}:{}: {}: {}", file.display(), p.line, p.path, p.message);
+                    writeln!(
+                        std::io::stdout().lock(),
+                        "{}:{}: {}: {}",
+                        file.display(),
+                        p.line,
+                        p.path,
+                        p.message
+                    )?;
                 }
                 if problems.is_empty() {
-                    println!("{}: valid CAP 1.2", file.display());
+                    writeln!(
+                        std::io::stdout().lock(),
+                        "{}: valid CAP 1.2",
+                        file.display()
+                    )?;
                 } else {
                     bad_files += 1;
                 }

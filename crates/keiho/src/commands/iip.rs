@@ -3,6 +3,7 @@
 use anyhow::{Context, bail};
 use keiho_flight::{ForceModel, StateEcef, iip_numeric, iip_vacuum};
 use nalgebra::Vector3;
+use std::io::Write as _;
 
 /// Longest flight we integrate for: beyond two hours the state is not a suborbital
 /// trajectory worth an impact point.
@@ -22,6 +23,6 @@ pub(crate) fn run(ecef: [f64; 3], vel: [f64; 3], beta: Option<f64>) -> anyhow::R
                 .context("numerical IIP with drag")?
         }
     };
-    println!("{}", serde_json::to_string(&iip)?);
+    writeln!(std::io::stdout().lock(), "{}", serde_json::to_string(&iip)?)?;
     Ok(())
 }

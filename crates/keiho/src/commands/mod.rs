@@ -2,6 +2,7 @@
 
 mod cap;
 mod iip;
+mod predict;
 mod regions;
 mod simulate;
 
@@ -11,6 +12,13 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Regions(cmd) => regions::run(cmd),
         Command::Cap(cmd) => cap::run(cmd),
+        Command::Predict {
+            tracks,
+            at,
+            samples,
+            format,
+            skip_invalid,
+        } => predict::run(&tracks, at.as_deref(), samples, format, skip_invalid),
         Command::Simulate {
             scenario,
             out,

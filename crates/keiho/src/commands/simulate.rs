@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use keiho_sim::{Scenario, simulate, write_reports, write_truth};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub(crate) fn run(
@@ -12,7 +13,7 @@ pub(crate) fn run(
 ) -> anyhow::Result<()> {
     if list {
         for name in Scenario::names() {
-            println!("{name}");
+            writeln!(std::io::stdout().lock(), "{name}")?;
         }
         return Ok(());
     }

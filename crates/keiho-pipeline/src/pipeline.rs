@@ -1,0 +1,584 @@
+//! The pipeline proper: one [`Pipeline`] per deployment, fed reports in time order.
+
+use crate::outcome::outcome;
+use chrono::{DateTime, Duration, Utc};
+use keiho_alert::assess::{AssessConfig, Ellipse, ObjectHazard, assess};
+use keiho_alert::cap::{self, Status};
+use keiho_alert::compose::{ComposeError, Deployment, ImpactZone, Issued, MessageContext, compose};
+use keiho_alert::policy::{AreaRisk, Assessment, Decision, EventPolicy, PolicyConfig};
+use keiho_geo::{HazardError, RegionSet};
+use keiho_ingest::Report;
+use keiho_store::{AlertLog, StoreError, StoredAlert, StoredEvent};
+use keiho_track::{PredictOptions, Prediction, Tracker};
+use keiho_types::GeoPoint;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Pipeline settings.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Hazard margins and the jurisdiction.
+    pub assess: AssessConfig,
+    /// The alert policy.
+    pub policy: PolicyConfig,
+    /// Prediction settings for the per-update assessment. Monte Carlo samples are
+    /// off by default here: the unscented ellipse is the hot-loop product.
+    pub predict: PredictOptions,
+    /// Sender, zone, languages.
+    pub deployment: Deployment,
+    /// Actual, Exercise or Test.
+    pub status: Status,
+    /// Shortest interval between two assessments of one event, s of report time.
+    pub assess_every_s: f64,
+    /// An object not updated for this long whose predicted impact has passed (or that
+    /// is below `down_alt_m`) counts as down, s.
+    pub down_after_s: f64,
+    /// Height under which a tracked object counts as down, m.
+    pub down_alt_m: f64,
+}
+
+impl PipelineConfig {
+    /// Japan's defaults for a deployment with this CAP sender.
+    pub fn japan(sender: &str, status: Status) -> Self {
+        let predict = PredictOptions {
+            samples: 0,
+            debris_samples: 0,
+            ..PredictOptions::default()
+        };
+        Self {
+            assess: AssessConfig::default(),
+            policy: PolicyConfig::default(),
+            predict,
+            deployment: Deployment::japan(sender),
+            status,
+            assess_every_s: 2.0,
+            down_after_s: 20.0,
+            down_alt_m: 3_000.0,
+        }
+    }
+}
+
+/// Why the pipeline failed. Bad reports are not errors: they are rejected upstream
+/// (ingest) or by the tracker and counted.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The store failed; the alert was not issued.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A hazard geometry was invalid (a bug in prediction products).
+    #[error("hazard geometry: {0}")]
+    Hazard(#[from] HazardError),
+    /// A message could not be composed.
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    /// A composed message failed CAP validation (a bug; it is not issued).
+    #[error("composed message {identifier} is not valid CAP 1.2: {problems}")]
+    InvalidCap {
+        /// The message.
+        identifier: String,
+        /// What is wrong.
+        problems: String,
+    },
+    /// Serialising CAP failed.
+    #[error(transparent)]
+    Cap(#[from] cap::CapError),
+}
+
+/// An alert issued (committed to the store), for delivery.
+#[derive(Debug, Clone)]
+pub struct IssuedAlert {
+    /// The stored row, with the exact CAP bytes.
+    pub stored: StoredAlert,
+    /// The policy decision behind it.
+    pub decision: Decision,
+}
+
+/// Measures processing time; the one place the wall clock is read (see crate docs).
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(Instant);
+
+impl Stopwatch {
+    /// Start measuring.
+    pub fn start() -> Self {
+        Self(Instant::now())
+    }
+    /// Microseconds since start.
+    pub fn elapsed_us(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+#[derive(Debug)]
+struct EventState {
+    policy: EventPolicy,
+    issued: Vec<Issued>,
+    last_assessed: Option<DateTime<Utc>>,
+    /// Areas alerted so far with their kinds (for the outcome).
+    alerted: BTreeMap<String, AreaRisk>,
+    /// Latest predicted impact (point, time) per object.
+    impacts: BTreeMap<String, (GeoPoint, DateTime<Utc>)>,
+    /// Objects seen to be down (no more predictions needed).
+    down: std::collections::BTreeSet<String>,
+    last_zone: Option<ImpactZone>,
+    sensors: std::collections::BTreeSet<String>,
+    reports: u32,
+    concluded: bool,
+}
+
+/// The pipeline over one store.
+pub struct Pipeline<S: AlertLog> {
+    config: PipelineConfig,
+    regions: &'static RegionSet,
+    tracker: Tracker,
+    events: BTreeMap<String, EventState>,
+    store: S,
+    rejected: u64,
+}
+
+impl<S: AlertLog> std::fmt::Debug for Pipeline<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("events", &self.events.len())
+            .field("rejected", &self.rejected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: AlertLog> Pipeline<S> {
+    /// A pipeline writing to `store`.
+    pub fn new(config: PipelineConfig, regions: &'static RegionSet, store: S) -> Self {
+        let tracker = Tracker::new(config.predict.tracker);
+        Self {
+            config,
+            regions,
+            tracker,
+            events: BTreeMap::new(),
+            store,
+            rejected: 0,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Give the store back.
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// Reports the tracker refused (gated, inconsistent, unknown).
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Process one accepted report (reports must arrive in time order per object; the
+    /// ingest buffer guarantees that). Returns the alerts issued because of it.
+    pub fn process(
+        &mut self,
+        report: &Report,
+        json_line: &str,
+    ) -> Result<Vec<IssuedAlert>, PipelineError> {
+        let watch = Stopwatch::start();
+        let outcome = match self.tracker.ingest(report) {
+            Ok(o) => o,
+            Err(_) => {
+                self.rejected += 1;
+                self.store
+                    .record_report(None, report.t, &report.object, json_line)?;
+                return Ok(Vec::new());
+            }
+        };
+        self.store
+            .record_report(Some(&outcome.event), report.t, &report.object, json_line)?;
+        let policy = self.config.policy.clone();
+        let state = self
+            .events
+            .entry(outcome.event.clone())
+            .or_insert_with(|| EventState {
+                policy: EventPolicy::new(policy),
+                issued: Vec::new(),
+                last_assessed: None,
+                alerted: BTreeMap::new(),
+                impacts: BTreeMap::new(),
+                down: Default::default(),
+                last_zone: None,
+                sensors: Default::default(),
+                reports: 0,
+                concluded: false,
+            });
+        state.reports += 1;
+        state.sensors.insert(report.sensor.clone());
+        let due = state.last_assessed.is_none_or(|t| {
+            (report.t - t).num_milliseconds() as f64 / 1000.0 >= self.config.assess_every_s
+        });
+        let mut issued = Vec::new();
+        if due {
+            issued.extend(self.assess_event(&outcome.event, report.t, watch)?);
+        }
+        // Other events may have gone quiet: let their clocks move too.
+        issued.extend(self.tick_others(&outcome.event, report.t, watch)?);
+        Ok(issued)
+    }
+
+    /// Move the clock on with no report (e.g. every second in the server, and at the
+    /// end of a replay): down objects are noticed and all-clears go out on time.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<IssuedAlert>, PipelineError> {
+        self.tick_others("", now, Stopwatch::start())
+    }
+
+    fn tick_others(
+        &mut self,
+        except: &str,
+        now: DateTime<Utc>,
+        watch: Stopwatch,
+    ) -> Result<Vec<IssuedAlert>, PipelineError> {
+        let ids: Vec<String> = self
+            .events
+            .keys()
+            .filter(|k| k.as_str() != except)
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(state) = self.events.get(&id) else {
+                continue;
+            };
+            if state.policy.phase() == keiho_alert::policy::Phase::Closed {
+                continue;
+            }
+            let due = state.last_assessed.is_none_or(|t| {
+                (now - t).num_milliseconds() as f64 / 1000.0 >= self.config.assess_every_s
+            });
+            if due {
+                out.extend(self.assess_event(&id, now, watch)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Predict every object of the event at `now`, assess, run the policy, issue.
+    fn assess_event(
+        &mut self,
+        event_id: &str,
+        now: DateTime<Utc>,
+        watch: Stopwatch,
+    ) -> Result<Vec<IssuedAlert>, PipelineError> {
+        let Some(event) = self
+            .tracker
+            .events()
+            .iter()
+            .find(|e| e.id == event_id)
+            .cloned()
+        else {
+            return Ok(Vec::new());
+        };
+        let mut hazards = Vec::new();
+        let mut all_down = !event.objects.is_empty();
+        let mut impacts = Vec::new();
+        let mut newly_down = Vec::new();
+        let known_down = self
+            .events
+            .get(event_id)
+            .map(|s| s.down.clone())
+            .unwrap_or_default();
+        for object in &event.objects {
+            if known_down.contains(object) {
+                continue;
+            }
+            let Ok(p) = self.tracker.predict(object, now, &self.config.predict) else {
+                continue;
+            };
+            let down = self.is_down(&p, now);
+            if down {
+                newly_down.push(object.clone());
+            }
+            if let Some(iip) = &p.iip {
+                if let (Ok(g), Some(at)) = (
+                    GeoPoint::wrapping(iip.lat_deg, iip.lon_deg),
+                    iip.impact_time,
+                ) {
+                    impacts.push((object.clone(), g, at));
+                }
+            }
+            if down {
+                continue;
+            }
+            all_down = false;
+            let mut h = object_hazard(&p);
+            if p.lost || !thrust_estimate_is_reliable(&p) {
+                // A lost track, or one whose thrust estimate has not settled (just after
+                // staging or a break-up), gives no trustworthy extrapolation: keep only
+                // its impact ellipse.
+                h.ground_track.clear();
+                h.iip_trace.clear();
+            }
+            hazards.push(h);
+        }
+        let areas = assess(&hazards, self.regions, &self.config.assess)?;
+        let Some(state) = self.events.get_mut(event_id) else {
+            return Ok(Vec::new());
+        };
+        state.last_assessed = Some(now);
+        state.down.extend(newly_down);
+        for (object, g, at) in impacts {
+            state.impacts.insert(object, (g, at));
+        }
+        // The impact zone of the most threatening object: the earliest impact.
+        state.last_zone = hazards
+            .iter()
+            .filter_map(|h| Some((h.impact_ellipse?, h.impact_at?)))
+            .min_by_key(|(_, at)| *at)
+            .map(|(e, at)| zone_of(e, at));
+        // Every alerted area passed, nothing ahead in the jurisdiction, the remaining
+        // impacts outside it: the object has passed over (J-Alert's "passed" message),
+        // even if it has not come down yet.
+        let alerted_now = state.policy.alerted();
+        let grace = Duration::seconds(30);
+        let all_passed = !alerted_now.is_empty()
+            && areas.is_empty()
+            && alerted_now
+                .iter()
+                .all(|a| a.expected_at.is_some_and(|t| t + grace <= now));
+        let outcome = if (all_down || all_passed) && !state.concluded {
+            state.concluded = true;
+            // The final impact: the latest-landing object's (the last piece down).
+            let last = state.impacts.values().max_by_key(|(_, at)| *at).copied();
+            let alerted: Vec<AreaRisk> = state.alerted.values().cloned().collect();
+            Some(outcome(
+                last,
+                &alerted,
+                self.regions,
+                &self.config.assess.jurisdiction,
+                now,
+            ))
+        } else {
+            None
+        };
+        let assessment = Assessment {
+            at: now,
+            launch_at: event.launch.as_ref().map(|l| l.t),
+            launched_from: "North Korea".into(),
+            consistent_reports: state.reports,
+            sensors: state.sensors.len() as u32,
+            areas,
+            outcome,
+        };
+        let mut decisions = state.policy.update(&assessment);
+        if decisions.is_empty() {
+            decisions = state.policy.tick(now);
+        }
+        let mut issued = Vec::new();
+        for d in decisions {
+            for a in &d.areas {
+                state.alerted.insert(a.code.clone(), a.clone());
+            }
+            issued.push(issue(
+                &self.config,
+                self.regions,
+                &mut self.store,
+                event_id,
+                state,
+                &event,
+                d,
+                now,
+                watch,
+            )?);
+        }
+        let phase = format!("{:?}", state.policy.phase()).to_lowercase();
+        self.store.upsert_event(&StoredEvent {
+            id: event_id.to_owned(),
+            launch_at: event.launch.as_ref().map(|l| l.t),
+            origin: launch_origin(self.regions, &event),
+            phase,
+            objects: event.objects.clone(),
+        })?;
+        Ok(issued)
+    }
+
+    fn is_down(&self, p: &Prediction, now: DateTime<Utc>) -> bool {
+        // A track that has never been seen descending unpowered (a launch detection,
+        // an object in boost) is not down, however quiet it is.
+        let descended = p.phase != keiho_track::Phase::Boost && p.counts.accepted >= 5;
+        if !descended {
+            return false;
+        }
+        if p.state.alt_m < self.config.down_alt_m {
+            return true;
+        }
+        let quiet_s = (now - p.last_update).num_milliseconds() as f64 / 1000.0;
+        let impact_passed = p
+            .iip
+            .as_ref()
+            .and_then(|i| i.impact_time)
+            .is_some_and(|t| t <= now);
+        quiet_s >= self.config.down_after_s && (impact_passed || p.lost)
+    }
+}
+
+/// Whether the estimated thrust is known well enough to extrapolate: either there is
+/// no significant thrust, or its 1-sigma is under 30% of its magnitude plus 2 m/s².
+fn thrust_estimate_is_reliable(p: &Prediction) -> bool {
+    if p.phase != keiho_track::Phase::Boost {
+        return true;
+    }
+    let a = p.state.a_thrust_ecef_mps2;
+    let magnitude = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
+    let sigma = (p.covariance[6][6] + p.covariance[7][7] + p.covariance[8][8])
+        .max(0.0)
+        .sqrt();
+    sigma <= 0.3 * magnitude + 2.0
+}
+
+fn launch_origin(regions: &RegionSet, event: &keiho_track::Event) -> String {
+    event
+        .launch
+        .as_ref()
+        .and_then(|l| GeoPoint::new(l.lat_deg, l.lon_deg).ok())
+        .and_then(|p| regions.locate(p))
+        .map(|i| format!("{} ({})", regions.region(i).name_en, regions.region(i).code))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn zone_of(e: Ellipse, at: DateTime<Utc>) -> ImpactZone {
+    let ring = keiho_geo::geodesy::ellipse_ring(
+        e.centre,
+        e.semi_major_km,
+        e.semi_minor_km,
+        e.orientation_deg,
+        36,
+    );
+    ImpactZone {
+        lat_deg: e.centre.lat_deg(),
+        lon_deg: e.centre.lon_deg(),
+        at,
+        ellipse: ring.iter().map(|p| (p.lat_deg(), p.lon_deg())).collect(),
+        radius_km: e.semi_major_km.max(1.0),
+    }
+}
+
+fn object_hazard(p: &Prediction) -> ObjectHazard {
+    let ellipse = p
+        .footprint
+        .as_ref()
+        .and_then(|f| f.ellipse)
+        .or_else(|| p.iip.as_ref().and_then(|i| i.ellipse))
+        .and_then(|e| {
+            Some(Ellipse {
+                centre: GeoPoint::wrapping(e.centre_lat_deg, e.centre_lon_deg).ok()?,
+                semi_major_km: e.semi_major_km,
+                semi_minor_km: e.semi_minor_km,
+                orientation_deg: e.orientation_deg,
+            })
+        });
+    let pt = |lat: f64, lon: f64| GeoPoint::wrapping(lat, lon).ok();
+    ObjectHazard {
+        object: p.object.clone(),
+        impact_at: p.iip.as_ref().and_then(|i| i.impact_time),
+        impact_ellipse: ellipse,
+        impact_samples: p
+            .footprint
+            .as_ref()
+            .map(|f| {
+                f.impacts
+                    .iter()
+                    .filter_map(|s| pt(s.lat_deg, s.lon_deg))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        iip_trace: p
+            .iip_trace
+            .iter()
+            .filter_map(|t| pt(t.lat_deg, t.lon_deg))
+            .collect(),
+        ground_track: p
+            .ground_track
+            .iter()
+            .filter_map(|g| {
+                Some((
+                    pt(g.lat_deg, g.lon_deg)?,
+                    p.t + Duration::milliseconds((g.t_s * 1000.0) as i64),
+                ))
+            })
+            .collect(),
+        debris_footprint: None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn issue<S: AlertLog>(
+    config: &PipelineConfig,
+    regions: &RegionSet,
+    store: &mut S,
+    event_id: &str,
+    state: &mut EventState,
+    event: &keiho_track::Event,
+    decision: Decision,
+    now: DateTime<Utc>,
+    watch: Stopwatch,
+) -> Result<IssuedAlert, PipelineError> {
+    let origin_country = event
+        .launch
+        .as_ref()
+        .and_then(|l| GeoPoint::new(l.lat_deg, l.lon_deg).ok())
+        .and_then(|p| regions.locate(p))
+        .map(|i| regions.region(i).country.to_string());
+    let incident = format!("{}-{}", event.first_t.format("%Y%m%dT%H%M%SZ"), event_id);
+    // `sent` = the triggering report's time plus the measured processing time.
+    let processing_us = watch.elapsed_us();
+    let mut decision = decision;
+    decision.at = now + Duration::microseconds(i64::try_from(processing_us).unwrap_or(i64::MAX));
+    let ctx = MessageContext {
+        deployment: &config.deployment,
+        status: config.status,
+        event_id: &incident,
+        sequence: state.issued.len() as u32 + 1,
+        origin_country: origin_country.as_deref(),
+        earlier: &state.issued,
+        impact: state.last_zone.as_ref(),
+        regions,
+    };
+    let alert = compose(&decision, &ctx)?;
+    let xml = cap::to_xml(&alert)?;
+    let problems = cap::validate(&xml);
+    if !problems.is_empty() {
+        let problems = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(PipelineError::InvalidCap {
+            identifier: alert.identifier,
+            problems,
+        });
+    }
+    let stored = StoredAlert {
+        identifier: alert.identifier.clone(),
+        event_id: event_id.to_owned(),
+        sequence: ctx.sequence,
+        sent: cap::format_sent(&alert),
+        status: alert.status.to_string(),
+        msg_type: alert.msg_type.to_string(),
+        stage: format!("{:?}", decision.stage),
+        regions: decision.areas.iter().map(|a| a.code.clone()).collect(),
+        lifted: decision.lifted.clone(),
+        references: alert.references.clone(),
+        trigger_report_at: now,
+        processing_us,
+        cause: decision.cause.clone(),
+        xml,
+    };
+    store.issue_alert(&stored)?;
+    let expires = alert
+        .info
+        .first()
+        .and_then(|i| i.expires)
+        .unwrap_or(alert.sent + config.deployment.expires_after);
+    state.issued.push(Issued {
+        identifier: alert.identifier.clone(),
+        sent: alert.sent,
+        expires,
+    });
+    Ok(IssuedAlert { stored, decision })
+}
