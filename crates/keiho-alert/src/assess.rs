@@ -35,6 +35,9 @@ pub struct Ellipse {
 pub struct ObjectHazard {
     /// Track id.
     pub object: String,
+    /// Still under thrust: its IIP is moving, so the regions its impact ellipse
+    /// reaches are on the way (overflight), not where it is expected to fall.
+    pub powered: bool,
     /// Predicted impact time, when it is coming down.
     pub impact_at: Option<DateTime<Utc>>,
     /// The 99% impact ellipse.
@@ -151,10 +154,13 @@ pub fn assess(
             }
             .buffered(cfg.impact_margin_km)?;
             let p = ellipse_probability(&e, cfg.ellipse_only_probability);
+            let kind = if o.powered {
+                RiskKind::Overflight
+            } else {
+                RiskKind::Impact
+            };
             for r in keep(regions.hit(&grown)?) {
-                acc.entry(r)
-                    .or_default()
-                    .add(RiskKind::Impact, p, o.impact_at);
+                acc.entry(r).or_default().add(kind, p, o.impact_at);
             }
         }
         // Overflight: segment by segment, so each region gets the time it is reached.

@@ -423,11 +423,10 @@ impl EventPolicy {
                 outcome: None,
             });
             if self.alerted.is_empty() {
-                // Nothing left at risk: the event concludes as "lost" (no outcome over
-                // our areas), and the all-clear follows.
-                self.phase = Phase::Concluding;
-                self.outcome_seen_at = Some(a.at);
-                self.outcome = Some(Outcome::Lost { at: a.at });
+                // Nothing left at risk: the correction itself lifted every call. The
+                // event stays open (pending) until its outcome: a new threat is alerted
+                // again, and the end closes it without another message.
+                self.phase = Phase::Pending;
             }
         }
     }

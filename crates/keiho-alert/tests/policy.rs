@@ -174,16 +174,31 @@ fn no_flapping_without_a_cause_but_an_impact_prediction_overrides() {
 }
 
 #[test]
-fn withdrawing_every_area_concludes_and_lifts() {
+fn withdrawing_every_area_lifts_them_and_keeps_the_event_open_until_its_end() {
     // The 31 May 2023 shape: alerted, then the failure takes every area out.
     let mut p = EventPolicy::new(PolicyConfig::default());
     p.update(&assess(180, 5, vec![risk("JP-47", RiskKind::Overflight)]));
     assert!(p.update(&assess(300, 6, vec![])).is_empty());
     let d = p.update(&assess(321, 7, vec![]));
     assert_eq!(stages(&d), vec![Stage::Correction]);
-    let d = p.tick(at(351));
-    assert_eq!(stages(&d), vec![Stage::AllClear]);
-    assert!(matches!(d[0].outcome, Some(Outcome::Lost { .. })));
+    assert_eq!(d[0].lifted, vec!["JP-47"]);
+    assert_eq!(
+        p.phase(),
+        Phase::Pending,
+        "the event is not over: pieces are still falling"
+    );
+    assert!(p.tick(at(400)).is_empty());
+    // The pieces come down in the Yellow Sea: nothing is alerted, so nothing more is said.
+    let mut end = assess(500, 9, vec![]);
+    end.outcome = Some(Outcome::FellIntoSea {
+        lat_deg: 36.0,
+        lon_deg: 123.9,
+        at: at(490),
+        inside_territorial_sea: false,
+        nearest_km: 700.0,
+    });
+    assert!(p.update(&end).is_empty());
+    assert_eq!(p.phase(), Phase::Closed);
 }
 
 #[test]

@@ -14,5 +14,5 @@ mod pipeline;
 mod replay;
 
 pub use outcome::sea_name;
-pub use pipeline::{IssuedAlert, Pipeline, PipelineConfig, PipelineError, Stopwatch};
+pub use pipeline::{IssuedAlert, LaunchNotice, Pipeline, PipelineConfig, PipelineError, Stopwatch};
 pub use replay::{REPLAY_TAIL_S, replay};

@@ -2,7 +2,7 @@
 //! sea (inside or outside the territorial sea), or passed over toward somewhere.
 
 use chrono::{DateTime, Utc};
-use keiho_alert::policy::{AreaRisk, Outcome, RiskKind};
+use keiho_alert::policy::{AreaRisk, Outcome};
 use keiho_geo::RegionSet;
 use keiho_types::{CountryCode, GeoPoint};
 
@@ -51,10 +51,8 @@ pub(crate) fn outcome(
     let inside = jurisdiction
         .iter()
         .any(|c| keiho_geo::maritime::in_territorial_sea(c.as_str(), p) == Some(true));
-    let overflown: Vec<&AreaRisk> = alerted
-        .iter()
-        .filter(|a| a.kind != RiskKind::Impact)
-        .collect();
+    // Nothing came down in the jurisdiction: everything alerted was passed over.
+    let overflown: Vec<&AreaRisk> = alerted.iter().collect();
     if !inside && !overflown.is_empty() {
         let passed_at = overflown
             .iter()

@@ -35,6 +35,31 @@ pub struct PipelineConfig {
     pub down_after_s: f64,
     /// Height under which a tracked object counts as down, m.
     pub down_alt_m: f64,
+    /// How long an unannounced launch is assumed to keep burning, s from launch: the
+    /// thrust extrapolation stops there (a short-range missile's burn is over in about
+    /// a minute; assuming more alerts regions it cannot reach).
+    pub default_max_burn_s: f64,
+    /// Launches announced in advance (satellite launches are notified through NAVAREA
+    /// warnings): within their window and near their site, the longer burn applies.
+    pub notices: Vec<LaunchNotice>,
+    /// Objects with fewer accepted measurements than this give no hazard yet: a track
+    /// just started has a meaningless ellipse.
+    pub min_track_updates: u32,
+}
+
+/// A launch announced in advance (e.g. a NAVAREA warning for a satellite launch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchNotice {
+    /// Launch site.
+    pub site: GeoPoint,
+    /// How far from the site a detected launch still matches, km.
+    pub radius_km: f64,
+    /// Window start.
+    pub from: DateTime<Utc>,
+    /// Window end.
+    pub to: DateTime<Utc>,
+    /// Expected powered flight, s from launch.
+    pub max_burn_s: f64,
 }
 
 impl PipelineConfig {
@@ -54,6 +79,9 @@ impl PipelineConfig {
             assess_every_s: 2.0,
             down_after_s: 20.0,
             down_alt_m: 3_000.0,
+            default_max_burn_s: 60.0,
+            notices: Vec::new(),
+            min_track_updates: 10,
         }
     }
 }
@@ -117,6 +145,8 @@ struct EventState {
     alerted: BTreeMap<String, AreaRisk>,
     /// Latest predicted impact (point, time) per object.
     impacts: BTreeMap<String, (GeoPoint, DateTime<Utc>)>,
+    /// The last trustworthy extrapolation per object and when it was made.
+    last_reliable: BTreeMap<String, (ObjectHazard, DateTime<Utc>)>,
     /// Objects seen to be down (no more predictions needed).
     down: std::collections::BTreeSet<String>,
     last_zone: Option<ImpactZone>,
@@ -203,6 +233,7 @@ impl<S: AlertLog> Pipeline<S> {
                 alerted: BTreeMap::new(),
                 impacts: BTreeMap::new(),
                 down: Default::default(),
+                last_reliable: BTreeMap::new(),
                 last_zone: None,
                 sensors: Default::default(),
                 reports: 0,
@@ -278,21 +309,28 @@ impl<S: AlertLog> Pipeline<S> {
         let mut all_down = !event.objects.is_empty();
         let mut impacts = Vec::new();
         let mut newly_down = Vec::new();
+        let mut reliable = Vec::new();
         let known_down = self
             .events
             .get(event_id)
             .map(|s| s.down.clone())
             .unwrap_or_default();
+        let mut options = self.config.predict;
+        options.horizon_s = self.extrapolation_horizon_s(&event, now);
         for object in &event.objects {
             if known_down.contains(object) {
                 continue;
             }
-            let Ok(p) = self.tracker.predict(object, now, &self.config.predict) else {
+            let Ok(p) = self.tracker.predict(object, now, &options) else {
                 continue;
             };
             let down = self.is_down(&p, now);
             if down {
                 newly_down.push(object.clone());
+            }
+            if p.counts.accepted < self.config.min_track_updates && !down {
+                all_down = false;
+                continue;
             }
             if let Some(iip) = &p.iip {
                 if let (Ok(g), Some(at)) = (
@@ -307,12 +345,41 @@ impl<S: AlertLog> Pipeline<S> {
             }
             all_down = false;
             let mut h = object_hazard(&p);
-            if p.lost || !thrust_estimate_is_reliable(&p) {
-                // A lost track, or one whose thrust estimate has not settled (just after
-                // staging or a break-up), gives no trustworthy extrapolation: keep only
-                // its impact ellipse.
+            // Separated pieces (stages, fairings, fragments) do not thrust: an
+            // acceleration their filter shows is the transient of separation, so their
+            // thrust-extrapolated products are dropped (their ballistic ones are kept).
+            let bogus_thrust = p.parent.is_some() && p.phase == keiho_track::Phase::Boost;
+            if p.lost || bogus_thrust {
+                // A lost track gives no trustworthy extrapolation: keep only its impact
+                // ellipse.
                 h.ground_track.clear();
                 h.iip_trace.clear();
+            } else if thrust_estimate_is_reliable(&p) {
+                reliable.push((object.clone(), h.clone()));
+            } else {
+                // Just after staging the thrust estimate is unsettled for a few tens of
+                // seconds: no news is not evidence that an area is safe, so the last
+                // trustworthy extrapolation (its future part) stands in, for a while.
+                let held = self
+                    .events
+                    .get(event_id)
+                    .and_then(|s| s.last_reliable.get(object))
+                    .filter(|(_, t)| now - *t <= Duration::seconds(HOLD_EXTRAPOLATION_S));
+                match held {
+                    Some((old, _)) => {
+                        h.ground_track = old
+                            .ground_track
+                            .iter()
+                            .filter(|(_, t)| *t >= now)
+                            .copied()
+                            .collect();
+                        h.iip_trace = old.iip_trace.clone();
+                    }
+                    None => {
+                        h.ground_track.clear();
+                        h.iip_trace.clear();
+                    }
+                }
             }
             hazards.push(h);
         }
@@ -322,6 +389,9 @@ impl<S: AlertLog> Pipeline<S> {
         };
         state.last_assessed = Some(now);
         state.down.extend(newly_down);
+        for (object, h) in reliable {
+            state.last_reliable.insert(object, (h, now));
+        }
         for (object, g, at) in impacts {
             state.impacts.insert(object, (g, at));
         }
@@ -397,6 +467,29 @@ impl<S: AlertLog> Pipeline<S> {
         Ok(issued)
     }
 
+    /// How far ahead thrust may be extrapolated now: up to the end of the expected
+    /// burn (announced launches: the notice's; others: the default), never more than
+    /// the configured horizon.
+    fn extrapolation_horizon_s(&self, event: &keiho_track::Event, now: DateTime<Utc>) -> f64 {
+        let Some(launch) = &event.launch else {
+            return self.config.predict.horizon_s;
+        };
+        let site = GeoPoint::new(launch.lat_deg, launch.lon_deg).ok();
+        let max_burn = self
+            .config
+            .notices
+            .iter()
+            .find(|n| {
+                launch.t >= n.from
+                    && launch.t <= n.to
+                    && site
+                        .is_some_and(|s| keiho_geo::geodesy::distance_km(s, n.site) <= n.radius_km)
+            })
+            .map_or(self.config.default_max_burn_s, |n| n.max_burn_s);
+        let elapsed = (now - launch.t).num_milliseconds() as f64 / 1000.0;
+        (max_burn - elapsed).clamp(0.0, self.config.predict.horizon_s)
+    }
+
     fn is_down(&self, p: &Prediction, now: DateTime<Utc>) -> bool {
         // A track that has never been seen descending unpowered (a launch detection,
         // an object in boost) is not down, however quiet it is.
@@ -416,6 +509,10 @@ impl<S: AlertLog> Pipeline<S> {
         quiet_s >= self.config.down_after_s && (impact_passed || p.lost)
     }
 }
+
+/// How long the last trustworthy extrapolation of a powered object stands in while its
+/// thrust estimate re-settles (after staging), s.
+const HOLD_EXTRAPOLATION_S: i64 = 60;
 
 /// Whether the estimated thrust is known well enough to extrapolate: either there is
 /// no significant thrust, or its 1-sigma is under 30% of its magnitude plus 2 m/s².
@@ -475,6 +572,7 @@ fn object_hazard(p: &Prediction) -> ObjectHazard {
     let pt = |lat: f64, lon: f64| GeoPoint::wrapping(lat, lon).ok();
     ObjectHazard {
         object: p.object.clone(),
+        powered: p.phase == keiho_track::Phase::Boost,
         impact_at: p.iip.as_ref().and_then(|i| i.impact_time),
         impact_ellipse: ellipse,
         impact_samples: p

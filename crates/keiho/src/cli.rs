@@ -50,6 +50,35 @@ pub(crate) enum Command {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Replay recorded reports through the whole pipeline (track, predict, assess,
+    /// policy, CAP) into a database, with a simulated clock.
+    Replay {
+        /// Sensor reports, JSON lines.
+        #[arg(long)]
+        tracks: PathBuf,
+        /// SQLite database to write (created if missing).
+        #[arg(long)]
+        db: PathBuf,
+        /// `max` (as fast as possible) or a real-time factor (1 = real time).
+        #[arg(long, default_value = "max")]
+        speed: String,
+        /// Countries to alert (ISO 3166-1 alpha-2).
+        #[arg(long, value_delimiter = ',', default_value = "JP")]
+        jurisdiction: Vec<String>,
+        /// CAP status of the messages; replays default to Exercise.
+        #[arg(long, value_enum, default_value_t = CapStatus::Exercise)]
+        status: CapStatus,
+        /// A launch announced in advance: `LAT,LON,FROM,TO,MAX_BURN_S` (times RFC 3339),
+        /// e.g. a NAVAREA warning of a satellite launch. Repeatable.
+        #[arg(long)]
+        notice: Vec<String>,
+        /// CAP sender.
+        #[arg(long, default_value = "keiho.local")]
+        sender: String,
+    },
+    /// Issued alerts in a database.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Simulate a scenario: write realistic sensor reports (JSON lines) to OUT and the
     /// truth to OUT with `.truth.jsonl` in place of `.jsonl`. Deterministic by seed.
     Simulate {
@@ -69,6 +98,39 @@ pub(crate) enum Command {
     /// CAP 1.2 messages: check them against the standard.
     #[command(subcommand)]
     Cap(CapCommand),
+}
+
+/// CAP status for replayed messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CapStatus {
+    /// Real: only for live deployments.
+    Actual,
+    /// A drill (the default for replays).
+    Exercise,
+    /// A technical test.
+    Test,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AlertsCommand {
+    /// One line per issued message (or JSON with --json).
+    List {
+        /// The database.
+        #[arg(long)]
+        db: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write each message's exact CAP XML to DIR/IDENTIFIER.xml.
+    Export {
+        /// The database.
+        #[arg(long)]
+        db: PathBuf,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 /// Output format of `keiho predict`.

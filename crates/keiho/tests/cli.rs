@@ -339,3 +339,60 @@ fn predict_reads_simulated_reports_and_writes_json_and_geojson() {
         .unwrap();
     assert!(o.status.success());
 }
+
+#[test]
+fn replay_writes_the_alert_log_and_alerts_lists_and_exports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("srbm.jsonl");
+    assert!(
+        keiho()
+            .args(["simulate", "--scenario", "srbm-sea-of-japan", "--out"])
+            .arg(&reports)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let db = dir.path().join("keiho.db");
+    let o = keiho()
+        .args(["replay", "--tracks"])
+        .arg(&reports)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("512 reports replayed, 0 message(s) issued")
+    );
+    assert_eq!(
+        stdout_of(keiho().args(["alerts", "list", "--json", "--db"]).arg(&db)).trim(),
+        "[]"
+    );
+    let o = keiho()
+        .args(["alerts", "export", "--dir"])
+        .arg(dir.path().join("cap"))
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let o = keiho()
+        .args(["replay", "--speed", "fast", "--tracks"])
+        .arg(&reports)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("--speed must be `max` or a positive real-time factor")
+    );
+    let o = keiho()
+        .args(["alerts", "list", "--db"])
+        .arg(dir.path().join("missing.db"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}

@@ -1,9 +1,11 @@
 //! One module per subcommand; each turns arguments into library calls and output.
 
+mod alerts;
 mod cap;
 mod iip;
 mod predict;
 mod regions;
+mod replay;
 mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -12,6 +14,24 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Regions(cmd) => regions::run(cmd),
         Command::Cap(cmd) => cap::run(cmd),
+        Command::Alerts(cmd) => alerts::run(cmd),
+        Command::Replay {
+            tracks,
+            db,
+            speed,
+            jurisdiction,
+            status,
+            notice,
+            sender,
+        } => replay::run(&replay::Args {
+            tracks,
+            db,
+            speed,
+            jurisdiction,
+            status,
+            notice,
+            sender,
+        }),
         Command::Predict {
             tracks,
             at,
