@@ -65,19 +65,53 @@ pub fn ellipse_ring(
     orientation_deg: f64,
     n: usize,
 ) -> Vec<GeoPoint> {
-    let n = n.max(3);
-    let mut ring: Vec<GeoPoint> = (0..n)
-        .map(|k| {
-            let t = 2.0 * std::f64::consts::PI * k as f64 / n as f64;
-            let (along, across) = (semi_major_km * t.cos(), semi_minor_km * t.sin());
-            let az = orientation_deg + across.atan2(along).to_degrees();
-            destination(centre, az, along.hypot(across) * 1000.0).0
-        })
-        .collect();
+    let mut ring: Vec<GeoPoint> = ellipse_points(
+        centre,
+        semi_major_km,
+        semi_minor_km,
+        orientation_deg,
+        n,
+        1.0,
+    )
+    .into_iter()
+    .map(|(lon, lat)| GeoPoint::wrapping(lat.clamp(-90.0, 90.0), lon).unwrap_or(centre))
+    .collect();
     if let Some(first) = ring.first().copied() {
         ring.push(first);
     }
     ring
+}
+
+/// `n` (at least 3) points, as (lon, lat), of an ellipse in the local tangent plane of
+/// `centre`, sampled at equal parametric angles, scaled by `grow`, and placed on the
+/// ellipsoid by geodesic distance and azimuth from the centre (an azimuthal equidistant
+/// placement). Open: the first point is not repeated.
+pub(crate) fn ellipse_points(
+    centre: GeoPoint,
+    semi_major_km: f64,
+    semi_minor_km: f64,
+    orientation_deg: f64,
+    n: usize,
+    grow: f64,
+) -> Vec<(f64, f64)> {
+    let n = n.max(3);
+    (0..n)
+        .map(|k| {
+            let t = 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+            let (along, across) = (
+                semi_major_km * t.cos() * grow,
+                semi_minor_km * t.sin() * grow,
+            );
+            let az = orientation_deg + across.atan2(along).to_degrees();
+            let (lat, lon, _) = destination_raw(
+                centre.lat_deg(),
+                centre.lon_deg(),
+                az,
+                along.hypot(across) * 1000.0,
+            );
+            (lon, lat)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! samples are pushed outward so the straight chords between them still enclose the
 //! true shape: a hazard polygon errs on the side of covering more, never less.
 
-use crate::geodesy::{destination_raw, inverse_raw, unwrap_longitudes};
+use crate::geodesy::{destination_raw, ellipse_points, inverse_raw, unwrap_longitudes};
 use keiho_types::GeoPoint;
 use std::f64::consts::PI;
 
@@ -303,20 +303,7 @@ fn ellipse_piece(centre: GeoPoint, a_km: f64, b_km: f64, orientation_deg: f64) -
         };
     }
     let grow = 1.0 / (PI / CURVE_VERTICES as f64).cos();
-    let mut ring: Vec<(f64, f64)> = (0..CURVE_VERTICES)
-        .map(|k| {
-            let t = 2.0 * PI * k as f64 / CURVE_VERTICES as f64;
-            let (along, across) = (a_km * t.cos() * grow, b_km * t.sin() * grow);
-            let az = orientation_deg + across.atan2(along).to_degrees();
-            let (lat, lon, _) = destination_raw(
-                centre.lat_deg(),
-                centre.lon_deg(),
-                az,
-                along.hypot(across) * 1000.0,
-            );
-            (lon, lat)
-        })
-        .collect();
+    let mut ring = ellipse_points(centre, a_km, b_km, orientation_deg, CURVE_VERTICES, grow);
     ring.push(ring[0]);
     unwrap_longitudes(&mut ring);
     Piece {
