@@ -106,6 +106,43 @@ impl Acc {
     }
 }
 
+/// Bounding boxes (min lon, min lat, max lon, max lat) of the given regions, grown by
+/// `km` converted to degrees generously enough never to cut anything off.
+fn boxes_around(regions: &RegionSet, hit: &[usize], km: f64) -> Vec<[f64; 4]> {
+    use geo::BoundingRect;
+    hit.iter()
+        .filter_map(|&r| regions.region(r).geometry.bounding_rect())
+        .map(|b| {
+            let dlat = km / 110.0 + 0.05;
+            let far_lat = (b.min().y.abs().max(b.max().y.abs()) + dlat).min(89.0);
+            let dlon = km / (111.0 * far_lat.to_radians().cos()) + 0.05;
+            [
+                b.min().x - dlon,
+                b.min().y - dlat,
+                b.max().x + dlon,
+                b.max().y + dlat,
+            ]
+        })
+        .collect()
+}
+
+/// Whether a segment's lon/lat box meets `b` (longitudes compared on both sides of the
+/// antimeridian).
+fn segment_may_touch(b: &[f64; 4], p: GeoPoint, q: GeoPoint) -> bool {
+    let (y0, y1) = (p.lat_deg().min(q.lat_deg()), p.lat_deg().max(q.lat_deg()));
+    if y1 < b[1] || y0 > b[3] {
+        return false;
+    }
+    let (mut x0, mut x1) = (p.lon_deg().min(q.lon_deg()), p.lon_deg().max(q.lon_deg()));
+    if x1 - x0 > 180.0 {
+        // The short way round crosses the antimeridian: test it whole.
+        (x0, x1) = (-180.0, 180.0);
+    }
+    [-360.0, 0.0, 360.0]
+        .iter()
+        .any(|s| x1 + s >= b[0] && x0 + s <= b[2])
+}
+
 /// Area of land (km²) the probability `base` stands for: about a prefecture's coast.
 const REFERENCE_AREA_KM2: f64 = 2_000.0;
 
@@ -163,8 +200,28 @@ pub fn assess(
                 acc.entry(r).or_default().add(kind, p, o.impact_at);
             }
         }
-        // Overflight: segment by segment, so each region gets the time it is reached.
-        for pair in o.ground_track.windows(2) {
+        // Overflight: first the whole strip at once; only if it reaches the
+        // jurisdiction, segment by segment, so each region gets the time it is reached.
+        // (Most tracks reach nothing: one query instead of one per segment.)
+        let strip_hits = if o.ground_track.len() >= 2 {
+            let line = o.ground_track.iter().map(|(p, _)| *p).collect();
+            let strip = Hazard::Corridor {
+                line,
+                half_width_km: cfg.overflight_half_width_km,
+            };
+            keep(regions.hit(&strip)?)
+        } else {
+            Vec::new()
+        };
+        // Segments that cannot reach any region the whole strip reached are skipped:
+        // a box around the regions, grown by the strip's half-width in degrees (a
+        // degree is at least 110 km of latitude and 111 km x cos(lat) of longitude).
+        let reach = boxes_around(regions, &strip_hits, cfg.overflight_half_width_km);
+        for pair in o
+            .ground_track
+            .windows(2)
+            .filter(|w| reach.iter().any(|b| segment_may_touch(b, w[0].0, w[1].0)))
+        {
             let corridor = Hazard::Corridor {
                 line: vec![pair[0].0, pair[1].0],
                 half_width_km: cfg.overflight_half_width_km,

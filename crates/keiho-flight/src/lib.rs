@@ -49,4 +49,5 @@ pub use dynamics::{ForceModel, ModelError, StateEcef, Thrust};
 pub use iip::{Iip, IipError, iip_numeric, iip_numeric_with, iip_vacuum};
 pub use propagate::{
     FlightError, Impact, TrajectorySample, impact, impact_with, propagate, trajectory,
+    trajectory_with,
 };

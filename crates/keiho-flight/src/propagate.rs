@@ -126,6 +126,19 @@ pub fn trajectory(
     sample_every_s: f64,
     max_s: f64,
 ) -> Result<Vec<TrajectorySample>, FlightError> {
+    trajectory_with(state, model, sample_every_s, max_s, Options::default())
+}
+
+/// [`trajectory`] with chosen integration tolerances: ground tracks drawn for
+/// assessment and display use [`Options::monte_carlo`] (tens of metres, a third of the
+/// cost).
+pub fn trajectory_with(
+    state: &StateEcef,
+    model: &ForceModel,
+    sample_every_s: f64,
+    max_s: f64,
+    options: Options,
+) -> Result<Vec<TrajectorySample>, FlightError> {
     check(state, model)?;
     check_duration("sample_every_s", sample_every_s)?;
     check_duration("max_s", max_s)?;
@@ -146,7 +159,7 @@ pub fn trajectory(
         0.0,
         state.to_vector(),
         max_s,
-        Options::default(),
+        options,
         |_t, y| altitude_m(y),
         |step| {
             // Precision loss in k as f64 needs 2^53 samples: never.

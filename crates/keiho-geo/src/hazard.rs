@@ -12,6 +12,11 @@ use std::f64::consts::PI;
 /// Vertices used for circles and ellipses. 72 vertices put the chords within 0.1% of
 /// the radius; we circumscribe, so that 0.1% is extra cover, not a gap.
 const CURVE_VERTICES: usize = 72;
+/// Vertices of the round caps at a corridor's vertices. They only fill the joins
+/// between straight stretches, and they are circumscribed (at most 2% wider than the
+/// circle), so a coarse polygon costs coverage nothing and saves most of the geodesic
+/// computations of a long, finely sampled track.
+const CAP_VERTICES: usize = 16;
 /// Longest step along a corridor's centre line; short steps keep the lon/lat chords of
 /// the buffer within metres of the true offset curve.
 const CORRIDOR_STEP_M: f64 = 20_000.0;
@@ -234,7 +239,7 @@ impl Hazard {
             }
             Hazard::Circle { centre, radius_km } => {
                 let r = check_km("circle radius", *radius_km)?;
-                Ok(vec![ellipse_piece(*centre, r, r, 0.0)])
+                Ok(vec![ellipse_piece(*centre, r, r, 0.0, CURVE_VERTICES)])
             }
             Hazard::Ellipse {
                 centre,
@@ -253,7 +258,13 @@ impl Hazard {
                         value: *orientation_deg,
                     });
                 }
-                Ok(vec![ellipse_piece(*centre, a, b, *orientation_deg)])
+                Ok(vec![ellipse_piece(
+                    *centre,
+                    a,
+                    b,
+                    *orientation_deg,
+                    CURVE_VERTICES,
+                )])
             }
             Hazard::Corridor {
                 line,
@@ -295,15 +306,21 @@ fn align_rings(rings: &mut [Vec<(f64, f64)>]) {
 /// tangent plane, scaled out by 1/cos(pi/n) so the polygon's edges are tangent to (not
 /// inside) the ellipse, then placed on the ellipsoid by geodesic distance and azimuth
 /// from the centre (an azimuthal equidistant placement).
-fn ellipse_piece(centre: GeoPoint, a_km: f64, b_km: f64, orientation_deg: f64) -> Piece {
+fn ellipse_piece(
+    centre: GeoPoint,
+    a_km: f64,
+    b_km: f64,
+    orientation_deg: f64,
+    vertices: usize,
+) -> Piece {
     if a_km == 0.0 {
         return Piece {
             rings: vec![vec![xy(centre)]],
             closed: false,
         };
     }
-    let grow = 1.0 / (PI / CURVE_VERTICES as f64).cos();
-    let mut ring = ellipse_points(centre, a_km, b_km, orientation_deg, CURVE_VERTICES, grow);
+    let grow = 1.0 / (PI / vertices as f64).cos();
+    let mut ring = ellipse_points(centre, a_km, b_km, orientation_deg, vertices, grow);
     ring.push(ring[0]);
     unwrap_longitudes(&mut ring);
     Piece {
@@ -329,7 +346,7 @@ fn corridor_pieces(line: &[GeoPoint], w_km: f64) -> Result<Vec<Piece>, HazardErr
     let w_m = w_km * 1000.0;
     let mut pieces: Vec<Piece> = line
         .iter()
-        .map(|&p| ellipse_piece(p, w_km, w_km, 0.0))
+        .map(|&p| ellipse_piece(p, w_km, w_km, 0.0, CAP_VERTICES))
         .collect();
     for pair in line.windows(2) {
         let (a, b) = (pair[0], pair[1]);

@@ -759,11 +759,14 @@ fn trace(
         }
     }
     if start.geodetic().alt_m > 0.0 {
-        match trajectory(
+        // Monte Carlo tolerances: the track is drawn to tens of metres, plenty for an
+        // overflight strip kilometres wide, at a third of the cost.
+        match keiho_flight::trajectory_with(
             &start,
             &ForceModel::ballistic(options.beta_nominal_kg_m2),
             options.ground_step_s,
             options.max_flight_s,
+            keiho_flight::integrate::Options::monte_carlo(),
         ) {
             Ok(samples) => ground.extend(samples.iter().map(|smp| GroundPoint {
                 t_s: t0 + smp.t_s,
