@@ -69,6 +69,9 @@ pub struct AssessConfig {
     pub iip_trace_half_width_km: f64,
     /// Added around a debris footprint, km.
     pub debris_margin_km: f64,
+    /// Also alert the regions bordering each region at risk (Japan added neighbouring
+    /// prefectures to its missile alerts in 2023). Off unless configured.
+    pub alert_neighbours: bool,
     /// Probability given to a region only the ellipse reaches (no sample in it), for a
     /// compact ellipse. It shrinks with the ellipse's area (see [`ellipse_probability`]).
     pub ellipse_only_probability: f64,
@@ -83,6 +86,7 @@ impl Default for AssessConfig {
             iip_trace_half_width_km: 50.0,
             debris_margin_km: 30.0,
             ellipse_only_probability: 0.05,
+            alert_neighbours: false,
         }
     }
 }
@@ -256,7 +260,18 @@ pub fn assess(
             }
         }
     }
-    Ok(acc
+    if cfg.alert_neighbours {
+        let at_risk: Vec<(usize, f64, Option<DateTime<Utc>>)> = acc
+            .iter()
+            .map(|(r, a)| (*r, a.probability, a.expected_at))
+            .collect();
+        for (r, p, at) in at_risk {
+            for n in keep(regions.neighbours(r).to_vec()) {
+                acc.entry(n).or_default().add(RiskKind::Neighbour, p, at);
+            }
+        }
+    }
+    let mut areas: Vec<AreaRisk> = acc
         .into_iter()
         .filter_map(|(r, a)| {
             Some(AreaRisk {
@@ -266,5 +281,7 @@ pub fn assess(
                 expected_at: a.expected_at,
             })
         })
-        .collect())
+        .collect();
+    areas.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(areas)
 }

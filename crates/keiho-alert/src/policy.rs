@@ -314,9 +314,8 @@ impl EventPolicy {
         let at_risk: Vec<&AreaRisk> = a
             .areas
             .iter()
-            .filter(|r| {
-                r.kind == RiskKind::Neighbour || r.probability >= self.config.min_probability
-            })
+            // Neighbours carry the probability of the area they border.
+            .filter(|r| r.probability >= self.config.min_probability)
             .collect();
         if !self.has_evidence(a) {
             if self.phase == Phase::Quiet {

@@ -175,3 +175,42 @@ fn the_union_over_objects_keeps_the_strongest_kind_and_the_jurisdiction_filters(
         "{both:?}"
     );
 }
+
+#[test]
+fn neighbours_are_added_only_when_configured_and_only_land_neighbours() {
+    let regions = RegionSet::bundled().unwrap();
+    // An expected impact in Tokyo's 23 wards (Shinjuku).
+    let o = ObjectHazard {
+        object: "T1".into(),
+        impact_samples: vec![pt(35.6895, 139.6917)],
+        ..Default::default()
+    };
+    let plain = assess(std::slice::from_ref(&o), regions, &AssessConfig::default()).unwrap();
+    assert_eq!(
+        plain.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(),
+        vec!["JP-13"]
+    );
+    let cfg = AssessConfig {
+        alert_neighbours: true,
+        ..AssessConfig::default()
+    };
+    let with = assess(&[o], regions, &cfg).unwrap();
+    let neighbours: Vec<&str> = with
+        .iter()
+        .filter(|a| a.kind == RiskKind::Neighbour)
+        .map(|a| a.code.as_str())
+        .collect();
+    // Tokyo borders Saitama (JP-11), Chiba (JP-12), Kanagawa (JP-14) and Yamanashi (JP-19).
+    assert_eq!(neighbours, vec!["JP-11", "JP-12", "JP-14", "JP-19"]);
+    assert!(
+        with.iter().all(|a| a.probability == 1.0),
+        "neighbours carry the source's probability"
+    );
+    // Okinawa has no land neighbour.
+    let naha = ObjectHazard {
+        object: "T2".into(),
+        impact_samples: vec![pt(26.2124, 127.6809)],
+        ..Default::default()
+    };
+    assert_eq!(assess(&[naha], regions, &cfg).unwrap().len(), 1);
+}

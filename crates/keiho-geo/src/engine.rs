@@ -26,6 +26,8 @@ pub struct RegionSet {
     tree: RTree<PartBox>,
     /// Accelerates `locate`; the tree serves hazards and distances.
     grid: LocateGrid,
+    /// Regions sharing a border with each region, computed on first use.
+    neighbours: OnceLock<Vec<Vec<RegionIndex>>>,
 }
 
 /// A region near a point and its geodesic distance.
@@ -72,6 +74,7 @@ impl RegionSet {
             part_region,
             tree: RTree::bulk_load(boxes),
             grid,
+            neighbours: OnceLock::new(),
         }
     }
 
@@ -256,6 +259,17 @@ impl RegionSet {
         out
     }
 
+    /// Regions sharing a land border with `region` (sorted). Two regions are neighbours
+    /// when their boundaries share at least two vertices, which is how adjacent regions
+    /// meet in the bundled data (shared edges are stored identically on both sides).
+    /// Regions across a strait are not neighbours.
+    pub fn neighbours(&self, region: RegionIndex) -> &[RegionIndex] {
+        let all = self
+            .neighbours
+            .get_or_init(|| shared_vertex_neighbours(&self.regions));
+        all.get(region).map_or(&[], Vec::as_slice)
+    }
+
     /// Keep only regions of the given countries (a deployment's jurisdiction).
     pub fn in_jurisdiction(
         &self,
@@ -334,4 +348,43 @@ fn distance_to_segment(a: (f64, f64), b: (f64, f64)) -> f64 {
         0.0
     };
     (a.0 + t * dx).hypot(a.1 + t * dy)
+}
+
+fn shared_vertex_neighbours(regions: &[Region]) -> Vec<Vec<RegionIndex>> {
+    use std::collections::HashMap;
+    // Coordinates are on a 1e-5 degree grid: scaled integers compare exactly.
+    let key = |c: &geo::Coord<f64>| ((c.x * 1e5).round() as i64, (c.y * 1e5).round() as i64);
+    let mut owners: HashMap<(i64, i64), Vec<RegionIndex>> = HashMap::new();
+    for (i, r) in regions.iter().enumerate() {
+        for poly in &r.geometry {
+            for c in poly.exterior().coords() {
+                let v = owners.entry(key(c)).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
+    }
+    let mut shared: HashMap<(RegionIndex, RegionIndex), u32> = HashMap::new();
+    for v in owners.values() {
+        for (a, &i) in v.iter().enumerate() {
+            for &j in &v[a + 1..] {
+                if i != j {
+                    *shared.entry((i.min(j), i.max(j))).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut out = vec![Vec::new(); regions.len()];
+    for ((i, j), n) in shared {
+        if n >= 2 {
+            out[i].push(j);
+            out[j].push(i);
+        }
+    }
+    for v in &mut out {
+        v.sort_unstable();
+        v.dedup();
+    }
+    out
 }

@@ -9,9 +9,9 @@ use crate::geodesy::{destination_raw, ellipse_points, inverse_raw, unwrap_longit
 use keiho_types::GeoPoint;
 use std::f64::consts::PI;
 
-/// Vertices used for circles and ellipses. 72 vertices put the chords within 0.1% of
-/// the radius; we circumscribe, so that 0.1% is extra cover, not a gap.
-const CURVE_VERTICES: usize = 72;
+/// Vertices used for circles and ellipses. 36 vertices put the chords within 0.4% of
+/// the radius; we circumscribe, so that 0.4% is extra cover, not a gap.
+const CURVE_VERTICES: usize = 36;
 /// Vertices of the round caps at a corridor's vertices. They only fill the joins
 /// between straight stretches, and they are circumscribed (at most 2% wider than the
 /// circle), so a coarse polygon costs coverage nothing and saves most of the geodesic
@@ -332,6 +332,49 @@ fn ellipse_piece(
 /// A corridor as quadrilaterals along densified geodesic segments plus a round cap at
 /// every vertex. Consecutive quadrilaterals share an edge exactly (same point, same
 /// azimuth), so the union has no gaps; caps fill the joins.
+/// What covers the join of two corridor segments at vertex `v`, given the azimuth
+/// arriving and the azimuth leaving. The quadrilaterals on either side leave a wedge
+/// open on the outside of the turn; it is covered, on both sides (the inner one is
+/// harmless overlap), by a kite from the vertex through both offset points to where
+/// their tangents meet, which contains the arc between them. Sharp turns (over 60
+/// degrees) and zero-length segments get a full round cap instead.
+fn join_pieces(v: GeoPoint, az_in: Option<f64>, az_out: Option<f64>, w_km: f64) -> Vec<Piece> {
+    let (Some(az_in), Some(az_out)) = (az_in, az_out) else {
+        return vec![ellipse_piece(v, w_km, w_km, 0.0, CAP_VERTICES)];
+    };
+    let turn = (az_out - az_in + 540.0).rem_euclid(360.0) - 180.0;
+    if turn.abs() > 60.0 {
+        return vec![ellipse_piece(v, w_km, w_km, 0.0, CAP_VERTICES)];
+    }
+    if turn == 0.0 {
+        return Vec::new();
+    }
+    let w_m = w_km * 1000.0;
+    let at = |az: f64, d_m: f64| {
+        let (lat, lon, _) = destination_raw(v.lat_deg(), v.lon_deg(), az, d_m);
+        (lon, lat)
+    };
+    let bisector = az_in + turn / 2.0;
+    let apex_m = w_m / (turn.to_radians() / 2.0).cos();
+    [-90.0, 90.0]
+        .iter()
+        .map(|side| {
+            let mut ring = vec![
+                (v.lon_deg(), v.lat_deg()),
+                at(az_in + side, w_m),
+                at(bisector + side, apex_m),
+                at(az_out + side, w_m),
+                (v.lon_deg(), v.lat_deg()),
+            ];
+            unwrap_longitudes(&mut ring);
+            Piece {
+                rings: vec![ring],
+                closed: true,
+            }
+        })
+        .collect()
+}
+
 fn corridor_pieces(line: &[GeoPoint], w_km: f64) -> Result<Vec<Piece>, HazardError> {
     if line.is_empty() {
         return Err(HazardError::TooFewPoints {
@@ -344,10 +387,19 @@ fn corridor_pieces(line: &[GeoPoint], w_km: f64) -> Result<Vec<Piece>, HazardErr
         return Hazard::Line(line.to_vec()).pieces();
     }
     let w_m = w_km * 1000.0;
-    let mut pieces: Vec<Piece> = line
-        .iter()
-        .map(|&p| ellipse_piece(p, w_km, w_km, 0.0, CAP_VERTICES))
-        .collect();
+    // Round caps at the two ends; the joins in between get wedges (below).
+    let mut pieces: Vec<Piece> = vec![ellipse_piece(line[0], w_km, w_km, 0.0, CAP_VERTICES)];
+    if line.len() > 1 {
+        pieces.push(ellipse_piece(
+            line[line.len() - 1],
+            w_km,
+            w_km,
+            0.0,
+            CAP_VERTICES,
+        ));
+    }
+    // Forward azimuth at the start and at the end of each segment (None: zero length).
+    let mut azimuths: Vec<Option<(f64, f64)>> = Vec::with_capacity(line.len());
     for pair in line.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let (s12, azi1) = inverse_raw(a.lat_deg(), a.lon_deg(), b.lat_deg(), b.lon_deg());
@@ -363,6 +415,7 @@ fn corridor_pieces(line: &[GeoPoint], w_km: f64) -> Result<Vec<Piece>, HazardErr
                 )
             })
             .collect();
+        azimuths.push((s12 > 0.0).then(|| (azi1, samples[samples.len() - 1].2)));
         let offset = |&(lat, lon, az): &(f64, f64, f64), side: f64| {
             let (olat, olon, _) = destination_raw(lat, lon, az + side * 90.0, w_m);
             (olon, olat)
@@ -382,5 +435,44 @@ fn corridor_pieces(line: &[GeoPoint], w_km: f64) -> Result<Vec<Piece>, HazardErr
             });
         }
     }
+    for (j, v) in line
+        .iter()
+        .enumerate()
+        .take(line.len().saturating_sub(1))
+        .skip(1)
+    {
+        pieces.extend(join_pieces(
+            *v,
+            azimuths[j - 1].map(|a| a.1),
+            azimuths[j].map(|a| a.0),
+            w_km,
+        ));
+    }
     Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geodesy::destination;
+    use crate::prepared::PreparedPolygon;
+
+    /// Every point within 99% of the half-width of a corridor's turning vertex, in every
+    /// direction, is inside one of its pieces (the joins leave no gap), for turns both
+    /// ways, gentle and sharp.
+    #[test]
+    fn corridor_joins_leave_no_gap() {
+        let v = GeoPoint::new(30.0, 130.0).unwrap();
+        for turn in [-120.0, -45.0, -5.0, 0.5, 20.0, 59.0, 61.0, 150.0] {
+            let (a, _) = destination(v, 180.0, 200_000.0);
+            let (b, _) = destination(v, turn, 200_000.0);
+            let pieces = corridor_pieces(&[a, v, b], 50.0).unwrap();
+            let prepared: Vec<_> = pieces.iter().map(|p| PreparedPolygon::from_rings(&p.rings)).collect();
+            for k in 0..360 {
+                let (p, _) = destination(v, k as f64, 49_500.0);
+                let inside = prepared.iter().any(|pp| pp.contains(p.lon_deg(), p.lat_deg()));
+                assert!(inside, "turn {turn}: point at azimuth {k} not covered");
+            }
+        }
+    }
 }

@@ -174,7 +174,8 @@ fn shared_edge(a: &str, b: &str) -> Option<(GeoPoint, f64)> {
 fn circles_hit_exactly_the_regions_within_their_radius() {
     // Independent check: `hit` builds a circumscribed geodesic polygon and intersects
     // edges; `distance_km` measures geodesic distance vertex by vertex. The two must
-    // agree except for regions within 0.2% of the radius (the polygon's extra cover).
+    // agree except for regions within 0.5% of the radius (the polygon's extra cover is
+    // at most 0.4%).
     let s = set();
     for (lat, lon, r_km) in [
         (26.21, 127.68, 30.0),
@@ -192,13 +193,13 @@ fn circles_hit_exactly_the_regions_within_their_radius() {
             .unwrap();
         for (i, _) in s.regions().iter().enumerate() {
             let d = s.distance_km(c, i);
-            if d <= r_km * 0.998 {
+            if d <= r_km * 0.995 {
                 assert!(
                     hit.contains(&i),
                     "{} at {d:.1} km should be hit by r={r_km} at {c}",
                     s.region(i).code
                 );
-            } else if d > r_km * 1.002 {
+            } else if d > r_km * 1.005 {
                 assert!(
                     !hit.contains(&i),
                     "{} at {d:.1} km should not be hit by r={r_km} at {c}",

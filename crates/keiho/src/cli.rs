@@ -75,6 +75,9 @@ pub(crate) enum Command {
         /// CAP sender.
         #[arg(long, default_value = "keiho.local")]
         sender: String,
+        /// Also alert the regions bordering each region at risk.
+        #[arg(long)]
+        neighbours: bool,
     },
     /// Issued alerts in a database.
     #[command(subcommand)]

@@ -23,6 +23,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
             status,
             notice,
             sender,
+            neighbours,
         } => replay::run(&replay::Args {
             tracks,
             db,
@@ -31,6 +32,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
             status,
             notice,
             sender,
+            neighbours,
         }),
         Command::Predict {
             tracks,

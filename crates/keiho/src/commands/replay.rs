@@ -20,6 +20,7 @@ pub(crate) struct Args {
     pub(crate) status: CapStatus,
     pub(crate) notice: Vec<String>,
     pub(crate) sender: String,
+    pub(crate) neighbours: bool,
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
@@ -36,6 +37,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         CapStatus::Test => Status::Test,
     };
     let mut config = PipelineConfig::japan(&args.sender, status);
+    config.assess.alert_neighbours = args.neighbours;
     config.assess.jurisdiction = args
         .jurisdiction
         .iter()
