@@ -467,10 +467,15 @@ mod tests {
             let (a, _) = destination(v, 180.0, 200_000.0);
             let (b, _) = destination(v, turn, 200_000.0);
             let pieces = corridor_pieces(&[a, v, b], 50.0).unwrap();
-            let prepared: Vec<_> = pieces.iter().map(|p| PreparedPolygon::from_rings(&p.rings)).collect();
+            let prepared: Vec<_> = pieces
+                .iter()
+                .map(|p| PreparedPolygon::from_rings(&p.rings))
+                .collect();
             for k in 0..360 {
                 let (p, _) = destination(v, k as f64, 49_500.0);
-                let inside = prepared.iter().any(|pp| pp.contains(p.lon_deg(), p.lat_deg()));
+                let inside = prepared
+                    .iter()
+                    .any(|pp| pp.contains(p.lon_deg(), p.lat_deg()));
                 assert!(inside, "turn {turn}: point at azimuth {k} not covered");
             }
         }

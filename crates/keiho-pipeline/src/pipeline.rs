@@ -147,6 +147,9 @@ struct EventState {
     impacts: BTreeMap<String, (GeoPoint, DateTime<Utc>)>,
     /// The last trustworthy extrapolation per object and when it was made.
     last_reliable: BTreeMap<String, (ObjectHazard, DateTime<Utc>)>,
+    /// Debris footprint (closed ring) and the time its last piece lands, per object
+    /// that broke up, computed once when the break-up is seen.
+    debris: BTreeMap<String, (Vec<GeoPoint>, DateTime<Utc>)>,
     /// Objects seen to be down (no more predictions needed).
     down: std::collections::BTreeSet<String>,
     last_zone: Option<ImpactZone>,
@@ -234,6 +237,7 @@ impl<S: AlertLog> Pipeline<S> {
                 impacts: BTreeMap::new(),
                 down: Default::default(),
                 last_reliable: BTreeMap::new(),
+                debris: BTreeMap::new(),
                 last_zone: None,
                 sensors: Default::default(),
                 reports: 0,
@@ -345,6 +349,7 @@ impl<S: AlertLog> Pipeline<S> {
             }
             all_down = false;
             let mut h = object_hazard(&p);
+            h.debris_footprint = self.debris_footprint(event_id, object, &p, now, &options);
             // Separated pieces (stages, fairings, fragments) do not thrust: an
             // acceleration their filter shows is the transient of separation, so their
             // thrust-extrapolated products are dropped (their ballistic ones are kept).
@@ -490,6 +495,50 @@ impl<S: AlertLog> Pipeline<S> {
         (max_burn - elapsed).clamp(0.0, self.config.predict.horizon_s)
     }
 
+    /// The debris footprint of an object that broke up: computed once, when two or
+    /// more new objects have appeared beside it (a break-up, not a single separation),
+    /// and used until its last piece should be down.
+    fn debris_footprint(
+        &mut self,
+        event_id: &str,
+        object: &str,
+        p: &Prediction,
+        now: DateTime<Utc>,
+        options: &PredictOptions,
+    ) -> Option<Vec<GeoPoint>> {
+        let state = self.events.get_mut(event_id)?;
+        if let Some((ring, until)) = state.debris.get(object) {
+            return (now <= *until).then(|| ring.clone());
+        }
+        let pieces = p
+            .notes
+            .iter()
+            .filter(|n| matches!(n, keiho_track::TrackNote::NewObjectNearby { .. }))
+            .count();
+        if pieces < 2 {
+            return None;
+        }
+        let debris_options = PredictOptions {
+            debris_samples: DEBRIS_SAMPLES,
+            ..*options
+        };
+        let footprint = self
+            .tracker
+            .predict(object, now, &debris_options)
+            .ok()?
+            .debris?;
+        let ring: Vec<GeoPoint> = footprint
+            .hull
+            .iter()
+            .filter_map(|c| GeoPoint::wrapping(c[1], c[0]).ok())
+            .collect();
+        let until = now + Duration::seconds(footprint.tof_max_s.unwrap_or(0.0) as i64 + 60);
+        state
+            .debris
+            .insert(object.to_owned(), (ring.clone(), until));
+        (ring.len() >= 4).then_some(ring)
+    }
+
     fn is_down(&self, p: &Prediction, now: DateTime<Utc>) -> bool {
         // A track that has never been seen descending unpowered (a launch detection,
         // an object in boost) is not down, however quiet it is.
@@ -509,6 +558,9 @@ impl<S: AlertLog> Pipeline<S> {
         quiet_s >= self.config.down_after_s && (impact_passed || p.lost)
     }
 }
+
+/// Samples of a break-up's debris footprint (computed once per break-up).
+const DEBRIS_SAMPLES: usize = 200;
 
 /// How long the last trustworthy extrapolation of a powered object stands in while its
 /// thrust estimate re-settles (after staging), s.
