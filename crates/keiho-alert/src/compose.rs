@@ -141,8 +141,14 @@ pub fn compose(decision: &Decision, ctx: &MessageContext<'_>) -> Result<Alert, C
             sent: crate::cap::format_cap_time(&m.sent),
         })
         .collect();
+    // A correction that lifts every area withdraws the earlier messages outright: a
+    // Cancel, so receivers (sirens, phones) drop them. Everything else after the first
+    // message updates it.
+    let withdraws_all = decision.stage == Stage::Correction && decision.areas.is_empty();
     let msg_type = if ctx.earlier.is_empty() {
         MsgType::Alert
+    } else if withdraws_all {
+        MsgType::Cancel
     } else {
         MsgType::Update
     };

@@ -157,6 +157,16 @@ fn sohae_2023_05_31_withdraws_japanese_areas_within_60_s_of_the_failure() {
             "a withdrawal goes out as a correction"
         );
     }
+    // The correction that leaves nothing alerted withdraws the earlier messages
+    // outright: a Cancel that names them.
+    let last_lift = alerts
+        .iter()
+        .rev()
+        .find(|a| !a.stored.lifted.is_empty())
+        .expect("a withdrawal");
+    assert!(last_lift.stored.regions.is_empty());
+    assert_eq!(last_lift.stored.msg_type, "Cancel");
+    assert!(last_lift.stored.references.is_some());
 }
 
 /// Every scenario but 31 May 2023. There the two rules of issue 4 conflict: a
