@@ -431,10 +431,22 @@ impl<S: AlertLog> Pipeline<S> {
         } else {
             None
         };
+        // Where the launch came from, located once for the policy's words, the
+        // messages' origin country and the stored event.
+        let launch_region = event
+            .launch
+            .as_ref()
+            .and_then(|l| GeoPoint::new(l.lat_deg, l.lon_deg).ok())
+            .and_then(|p| self.regions.locate(p))
+            .map(|i| self.regions.region(i));
+        let origin = launch_region
+            .map(|r| format!("{} ({})", r.name_en, r.code))
+            .unwrap_or_else(|| "unknown".into());
+        let origin_country = launch_region.map(|r| r.country.to_string());
         let assessment = Assessment {
             at: now,
             launch_at: event.launch.as_ref().map(|l| l.t),
-            launched_from: "North Korea".into(),
+            launched_from: origin.clone(),
             consistent_reports: state.reports,
             sensors: state.sensors.len() as u32,
             areas,
@@ -456,6 +468,7 @@ impl<S: AlertLog> Pipeline<S> {
                 event_id,
                 state,
                 &event,
+                origin_country.as_deref(),
                 d,
                 now,
                 watch,
@@ -465,7 +478,7 @@ impl<S: AlertLog> Pipeline<S> {
         self.store.upsert_event(&StoredEvent {
             id: event_id.to_owned(),
             launch_at: event.launch.as_ref().map(|l| l.t),
-            origin: launch_origin(self.regions, &event),
+            origin,
             phase,
             objects: event.objects.clone(),
         })?;
@@ -580,16 +593,6 @@ fn thrust_estimate_is_reliable(p: &Prediction) -> bool {
     sigma <= 0.3 * magnitude + 2.0
 }
 
-fn launch_origin(regions: &RegionSet, event: &keiho_track::Event) -> String {
-    event
-        .launch
-        .as_ref()
-        .and_then(|l| GeoPoint::new(l.lat_deg, l.lon_deg).ok())
-        .and_then(|p| regions.locate(p))
-        .map(|i| format!("{} ({})", regions.region(i).name_en, regions.region(i).code))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 fn zone_of(e: Ellipse, at: DateTime<Utc>) -> ImpactZone {
     let ring = keiho_geo::geodesy::ellipse_ring(
         e.centre,
@@ -664,16 +667,11 @@ fn issue<S: AlertLog>(
     event_id: &str,
     state: &mut EventState,
     event: &keiho_track::Event,
+    origin_country: Option<&str>,
     decision: Decision,
     now: DateTime<Utc>,
     watch: Stopwatch,
 ) -> Result<IssuedAlert, PipelineError> {
-    let origin_country = event
-        .launch
-        .as_ref()
-        .and_then(|l| GeoPoint::new(l.lat_deg, l.lon_deg).ok())
-        .and_then(|p| regions.locate(p))
-        .map(|i| regions.region(i).country.to_string());
     let incident = format!("{}-{}", event.first_t.format("%Y%m%dT%H%M%SZ"), event_id);
     // `sent` = the triggering report's time plus the measured processing time.
     let processing_us = watch.elapsed_us();
@@ -684,7 +682,7 @@ fn issue<S: AlertLog>(
         status: config.status,
         event_id: &incident,
         sequence: state.issued.len() as u32 + 1,
-        origin_country: origin_country.as_deref(),
+        origin_country,
         earlier: &state.issued,
         impact: state.last_zone.as_ref(),
         regions,
