@@ -5,6 +5,10 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+#[path = "support/cap_out.rs"]
+mod cap_out;
+use cap_out::write_for_xmllint;
+
 use chrono::{DateTime, FixedOffset};
 use keiho_alert::cap::{
     self, Alert, Area, Category, Certainty, Info, MsgType, NamedValue, Scope, Severity, Status,
@@ -14,13 +18,6 @@ use std::path::{Path, PathBuf};
 
 fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cap/samples")
-}
-
-/// Where produced messages go for CI's `xmllint` run.
-pub fn write_for_xmllint(name: &str, xml: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/cap-messages");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.xml")), xml).unwrap();
 }
 
 fn xml_files(dir: &Path) -> Vec<PathBuf> {

@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+#[path = "support/cap_out.rs"]
+mod cap_out;
+use cap_out::write_for_xmllint;
+
 use chrono::{DateTime, Duration, Utc};
 use keiho_alert::cap::{self, Alert, MsgType, ResponseType, Status};
 use keiho_alert::compose::{Deployment, ImpactZone, Issued, Language, MessageContext, compose};
@@ -92,12 +96,6 @@ fn messages(status: Status, languages: Vec<Language>) -> Vec<(Alert, String)> {
         out.push((alert, xml));
     }
     out
-}
-
-fn write_for_xmllint(name: &str, xml: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/cap-messages");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.xml")), xml).unwrap();
 }
 
 #[test]

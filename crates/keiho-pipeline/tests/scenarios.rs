@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+#[path = "../../keiho-alert/tests/support/cap_out.rs"]
+mod cap_out;
+use cap_out::write_for_xmllint;
+
 use chrono::{DateTime, Duration, Utc};
 use keiho_alert::cap::{self, Status};
 use keiho_geo::RegionSet;
@@ -46,12 +50,6 @@ fn run(name: &str) -> (Simulation, Vec<IssuedAlert>) {
         write_for_xmllint(&format!("replay-{name}-{i}"), &a.stored.xml);
     }
     (sim, alerts)
-}
-
-fn write_for_xmllint(name: &str, xml: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/cap-messages");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.xml")), xml).unwrap();
 }
 
 fn sent(a: &IssuedAlert) -> DateTime<Utc> {

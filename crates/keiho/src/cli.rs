@@ -52,33 +52,7 @@ pub(crate) enum Command {
     },
     /// Replay recorded reports through the whole pipeline (track, predict, assess,
     /// policy, CAP) into a database, with a simulated clock.
-    Replay {
-        /// Sensor reports, JSON lines.
-        #[arg(long)]
-        tracks: PathBuf,
-        /// SQLite database to write (created if missing).
-        #[arg(long)]
-        db: PathBuf,
-        /// `max` (as fast as possible) or a real-time factor (1 = real time).
-        #[arg(long, default_value = "max")]
-        speed: String,
-        /// Countries to alert (ISO 3166-1 alpha-2).
-        #[arg(long, value_delimiter = ',', default_value = "JP")]
-        jurisdiction: Vec<String>,
-        /// CAP status of the messages; replays default to Exercise.
-        #[arg(long, value_enum, default_value_t = CapStatus::Exercise)]
-        status: CapStatus,
-        /// A launch announced in advance: `LAT,LON,FROM,TO,MAX_BURN_S` (times RFC 3339),
-        /// e.g. a NAVAREA warning of a satellite launch. Repeatable.
-        #[arg(long)]
-        notice: Vec<String>,
-        /// CAP sender.
-        #[arg(long, default_value = "keiho.local")]
-        sender: String,
-        /// Also alert the regions bordering each region at risk.
-        #[arg(long)]
-        neighbours: bool,
-    },
+    Replay(ReplayArgs),
     /// Issued alerts in a database.
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -101,6 +75,36 @@ pub(crate) enum Command {
     /// CAP 1.2 messages: check them against the standard.
     #[command(subcommand)]
     Cap(CapCommand),
+}
+
+/// Arguments of `keiho replay`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReplayArgs {
+    /// Sensor reports, JSON lines.
+    #[arg(long)]
+    pub(crate) tracks: PathBuf,
+    /// SQLite database to write (created if missing).
+    #[arg(long)]
+    pub(crate) db: PathBuf,
+    /// `max` (as fast as possible) or a real-time factor (1 = real time).
+    #[arg(long, default_value = "max")]
+    pub(crate) speed: String,
+    /// Countries to alert (ISO 3166-1 alpha-2).
+    #[arg(long, value_delimiter = ',', default_value = "JP")]
+    pub(crate) jurisdiction: Vec<String>,
+    /// CAP status of the messages; replays default to Exercise.
+    #[arg(long, value_enum, default_value_t = CapStatus::Exercise)]
+    pub(crate) status: CapStatus,
+    /// A launch announced in advance: `LAT,LON,FROM,TO,MAX_BURN_S` (times RFC 3339),
+    /// e.g. a NAVAREA warning of a satellite launch. Repeatable.
+    #[arg(long)]
+    pub(crate) notice: Vec<String>,
+    /// CAP sender.
+    #[arg(long, default_value = "keiho.local")]
+    pub(crate) sender: String,
+    /// Also alert the regions bordering each region at risk.
+    #[arg(long)]
+    pub(crate) neighbours: bool,
 }
 
 /// CAP status for replayed messages.

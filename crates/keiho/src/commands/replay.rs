@@ -1,6 +1,6 @@
 //! `keiho replay`: recorded reports through the whole pipeline into a database.
 
-use crate::cli::CapStatus;
+use crate::cli::{CapStatus, ReplayArgs};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use keiho_alert::cap::Status;
@@ -10,20 +10,8 @@ use keiho_pipeline::{LaunchNotice, Pipeline, PipelineConfig, replay};
 use keiho_store::SqliteStore;
 use keiho_types::{CountryCode, GeoPoint};
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
 
-pub(crate) struct Args {
-    pub(crate) tracks: PathBuf,
-    pub(crate) db: PathBuf,
-    pub(crate) speed: String,
-    pub(crate) jurisdiction: Vec<String>,
-    pub(crate) status: CapStatus,
-    pub(crate) notice: Vec<String>,
-    pub(crate) sender: String,
-    pub(crate) neighbours: bool,
-}
-
-pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
+pub(crate) fn run(args: &ReplayArgs) -> anyhow::Result<()> {
     let speed: Option<f64> = match args.speed.as_str() {
         "max" => None,
         s => match s.parse::<f64>() {
