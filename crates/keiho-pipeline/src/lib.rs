@@ -9,6 +9,7 @@
 //!   added to a message's `sent` (the rule), isolated in [`Stopwatch`].
 //! - An alert is returned only after the store has committed it.
 
+pub mod journal;
 mod outcome;
 mod pipeline;
 mod replay;

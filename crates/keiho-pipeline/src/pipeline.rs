@@ -1,5 +1,6 @@
 //! The pipeline proper: one [`Pipeline`] per deployment, fed reports in time order.
 
+use crate::journal;
 use crate::outcome::outcome;
 use chrono::{DateTime, Duration, Utc};
 use keiho_alert::assess::{AssessConfig, Ellipse, ObjectHazard, assess};
@@ -156,6 +157,10 @@ struct EventState {
     sensors: std::collections::BTreeSet<String>,
     reports: u32,
     concluded: bool,
+    /// Track notes already written to the journal, per object.
+    notes_journaled: BTreeMap<String, usize>,
+    /// The areas (code, kind) of the last assessment written to the journal.
+    last_journaled_areas: Vec<(String, String)>,
 }
 
 /// The pipeline over one store.
@@ -208,7 +213,51 @@ impl<S: AlertLog> Pipeline<S> {
 
     /// Process one accepted report (reports must arrive in time order per object; the
     /// ingest buffer guarantees that). Returns the alerts issued because of it.
+    ///
+    /// Everything it writes (the report, the journal, any alert) is committed together
+    /// before it returns.
     pub fn process(
+        &mut self,
+        report: &Report,
+        json_line: &str,
+    ) -> Result<Vec<IssuedAlert>, PipelineError> {
+        self.in_unit(|p| p.process_one(report, json_line))
+    }
+
+    /// Process reports in order as one unit of work (one disk sync for the batch: a
+    /// server request, or one second of a replay). The alerts are returned only once
+    /// the whole batch is durable.
+    pub fn process_batch<'a>(
+        &mut self,
+        reports: impl IntoIterator<Item = (&'a Report, &'a str)>,
+    ) -> Result<Vec<IssuedAlert>, PipelineError> {
+        self.in_unit(|p| {
+            let mut out = Vec::new();
+            for (report, line) in reports {
+                out.extend(p.process_one(report, line)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn in_unit(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Vec<IssuedAlert>, PipelineError>,
+    ) -> Result<Vec<IssuedAlert>, PipelineError> {
+        self.store.begin()?;
+        match f(self) {
+            Ok(issued) => {
+                self.store.commit()?;
+                Ok(issued)
+            }
+            Err(e) => {
+                self.store.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn process_one(
         &mut self,
         report: &Report,
         json_line: &str,
@@ -242,6 +291,8 @@ impl<S: AlertLog> Pipeline<S> {
                 sensors: Default::default(),
                 reports: 0,
                 concluded: false,
+                notes_journaled: BTreeMap::new(),
+                last_journaled_areas: Vec::new(),
             });
         state.reports += 1;
         state.sensors.insert(report.sensor.clone());
@@ -260,7 +311,7 @@ impl<S: AlertLog> Pipeline<S> {
     /// Move the clock on with no report (e.g. every second in the server, and at the
     /// end of a replay): down objects are noticed and all-clears go out on time.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<IssuedAlert>, PipelineError> {
-        self.tick_others("", now, Stopwatch::start())
+        self.in_unit(|p| p.tick_others("", now, Stopwatch::start()))
     }
 
     fn tick_others(
@@ -319,6 +370,12 @@ impl<S: AlertLog> Pipeline<S> {
             .get(event_id)
             .map(|s| s.down.clone())
             .unwrap_or_default();
+        let known_notes = self
+            .events
+            .get(event_id)
+            .map(|s| s.notes_journaled.clone())
+            .unwrap_or_default();
+        let mut journal = Vec::new();
         let mut options = self.config.predict;
         options.horizon_s = self.extrapolation_horizon_s(&event, now);
         for object in &event.objects {
@@ -332,6 +389,14 @@ impl<S: AlertLog> Pipeline<S> {
             if down {
                 newly_down.push(object.clone());
             }
+            journal.extend(journal_prediction(
+                event_id,
+                object,
+                &p,
+                down,
+                now,
+                &known_notes,
+            ));
             if p.counts.accepted < self.config.min_track_updates && !down {
                 all_down = false;
                 continue;
@@ -392,6 +457,41 @@ impl<S: AlertLog> Pipeline<S> {
         let Some(state) = self.events.get_mut(event_id) else {
             return Ok(Vec::new());
         };
+        for entry in &journal {
+            if entry.kind == journal::NOTE {
+                if let Some(object) = &entry.object {
+                    *state.notes_journaled.entry(object.clone()).or_default() += 1;
+                }
+            }
+        }
+        let area_keys: Vec<(String, String)> = areas
+            .iter()
+            .map(|a| (a.code.clone(), risk_kind_name(a.kind)))
+            .collect();
+        if area_keys != state.last_journaled_areas {
+            let body = journal::AssessmentBody {
+                areas: areas
+                    .iter()
+                    .map(|a| journal::AreaBody {
+                        code: a.code.clone(),
+                        kind: risk_kind_name(a.kind),
+                        probability: a.probability,
+                        expected_at: a.expected_at,
+                    })
+                    .collect(),
+            };
+            journal.push(journal::entry(
+                event_id,
+                now,
+                journal::ASSESSMENT,
+                None,
+                &body,
+            ));
+            state.last_journaled_areas = area_keys;
+        }
+        for entry in &journal {
+            self.store.record_journal(entry)?;
+        }
         state.last_assessed = Some(now);
         state.down.extend(newly_down);
         for (object, h) in reliable {
@@ -443,6 +543,16 @@ impl<S: AlertLog> Pipeline<S> {
             .map(|r| format!("{} ({})", r.name_en, r.code))
             .unwrap_or_else(|| "unknown".into());
         let origin_country = launch_region.map(|r| r.country.to_string());
+        if let Some(o) = &outcome {
+            let body = journal::OutcomeBody::from_outcome(o);
+            self.store.record_journal(&journal::entry(
+                event_id,
+                now,
+                journal::OUTCOME,
+                None,
+                &body,
+            ))?;
+        }
         let assessment = Assessment {
             at: now,
             launch_at: event.launch.as_ref().map(|l| l.t),
@@ -570,6 +680,98 @@ impl<S: AlertLog> Pipeline<S> {
             .is_some_and(|t| t <= now);
         quiet_s >= self.config.down_after_s && (impact_passed || p.lost)
     }
+}
+
+fn risk_kind_name(kind: keiho_alert::policy::RiskKind) -> String {
+    format!("{kind:?}").to_lowercase()
+}
+
+/// The journal entries of one object's prediction: the prediction itself and the
+/// track notes not yet written.
+fn journal_prediction(
+    event_id: &str,
+    object: &str,
+    p: &Prediction,
+    down: bool,
+    now: DateTime<Utc>,
+    known_notes: &BTreeMap<String, usize>,
+) -> Vec<keiho_store::JournalEntry> {
+    let ellipse = p
+        .footprint
+        .as_ref()
+        .and_then(|f| f.ellipse)
+        .or_else(|| p.iip.as_ref().and_then(|i| i.ellipse))
+        .map(|e| journal::EllipseBody {
+            lat_deg: e.centre_lat_deg,
+            lon_deg: e.centre_lon_deg,
+            semi_major_km: e.semi_major_km,
+            semi_minor_km: e.semi_minor_km,
+            orientation_deg: e.orientation_deg,
+        });
+    let body = journal::PredictionBody {
+        phase: format!("{:?}", p.phase).to_lowercase(),
+        lost: p.lost,
+        down,
+        accepted: p.counts.accepted,
+        lat_deg: p.state.lat_deg,
+        lon_deg: p.state.lon_deg,
+        alt_m: p.state.alt_m,
+        speed_mps: p.state.speed_mps,
+        iip: p.iip.as_ref().map(|i| journal::PointAt {
+            lat_deg: i.lat_deg,
+            lon_deg: i.lon_deg,
+            at: i.impact_time,
+        }),
+        ellipse,
+    };
+    let mut out = vec![journal::entry(
+        event_id,
+        now,
+        journal::PREDICTION,
+        Some(object),
+        &body,
+    )];
+    let seen = known_notes.get(object).copied().unwrap_or(0);
+    for note in p.notes.iter().skip(seen) {
+        let (t, body) = match note {
+            keiho_track::TrackNote::PhaseChange { t, from, to } => (
+                *t,
+                journal::NoteBody {
+                    note: "phase_change".into(),
+                    detail: format!("{from:?} -> {to:?}").to_lowercase(),
+                    other: None,
+                },
+            ),
+            keiho_track::TrackNote::AccelerationChange { t, evidence } => (
+                *t,
+                journal::NoteBody {
+                    note: "acceleration_change".into(),
+                    detail: format!("abrupt change of acceleration ({evidence})"),
+                    other: None,
+                },
+            ),
+            keiho_track::TrackNote::NewObjectNearby {
+                t,
+                object: other,
+                distance_m,
+            } => (
+                *t,
+                journal::NoteBody {
+                    note: "new_object_nearby".into(),
+                    detail: format!("{other} appeared {:.1} km away", distance_m / 1000.0),
+                    other: Some(other.clone()),
+                },
+            ),
+        };
+        out.push(journal::entry(
+            event_id,
+            t,
+            journal::NOTE,
+            Some(object),
+            &body,
+        ));
+    }
+    out
 }
 
 /// Samples of a break-up's debris footprint (computed once per break-up).

@@ -19,11 +19,17 @@ pub fn replay<S: AlertLog>(
 ) -> Result<Vec<IssuedAlert>, PipelineError> {
     let mut all = Vec::new();
     let mut last: Option<DateTime<Utc>> = None;
-    for (i, (report, line)) in reports.iter().enumerate() {
+    let mut done = 0;
+    // Reports are processed a simulated second at a time, each second one unit of
+    // work (one disk sync), as the server commits one request at a time.
+    for batch in reports.chunk_by(|a, b| a.0.t.timestamp() == b.0.t.timestamp()) {
+        let Some((first, _)) = batch.first() else {
+            continue;
+        };
         // Seconds with no report still pass on the simulated clock.
         if let Some(prev) = last {
             let mut t = prev + Duration::seconds(1);
-            while t < report.t {
+            while t < first.t {
                 for a in pipeline.tick(t)? {
                     on_alert(&a);
                     all.push(a);
@@ -31,12 +37,15 @@ pub fn replay<S: AlertLog>(
                 t += Duration::seconds(1);
             }
         }
-        for a in pipeline.process(report, line)? {
+        for a in pipeline.process_batch(batch.iter().map(|(r, l)| (r, l.as_str())))? {
             on_alert(&a);
             all.push(a);
         }
-        last = Some(last.map_or(report.t, |l| l.max(report.t)));
-        on_report(i + 1);
+        for (report, _) in batch {
+            last = Some(last.map_or(report.t, |l| l.max(report.t)));
+        }
+        done += batch.len();
+        on_report(done);
     }
     if let Some(end) = last {
         for s in 1..=REPLAY_TAIL_S {

@@ -17,15 +17,16 @@ use chrono::{DateTime, Duration, Utc};
 use keiho_alert::cap::{self, Status};
 use keiho_geo::RegionSet;
 use keiho_ingest::Measurement;
+use keiho_pipeline::journal;
 use keiho_pipeline::{IssuedAlert, LaunchNotice, Pipeline, PipelineConfig, replay};
 use keiho_sim::{EventKind, Scenario, Simulation, simulate};
-use keiho_store::SqliteStore;
+use keiho_store::{AlertLog, JournalEntry, SqliteStore};
 use keiho_types::GeoPoint;
 use std::collections::BTreeSet;
 
 const SOHAE: (f64, f64) = (39.660, 124.705);
 
-fn run(name: &str) -> (Simulation, Vec<IssuedAlert>) {
+fn run(name: &str) -> (Simulation, Vec<IssuedAlert>, Vec<JournalEntry>) {
     let sim = simulate(&Scenario::by_name(name).unwrap(), 1).unwrap();
     let mut config = PipelineConfig::japan("keiho.test", Status::Exercise);
     if name.starts_with("sohae") {
@@ -49,7 +50,11 @@ fn run(name: &str) -> (Simulation, Vec<IssuedAlert>) {
         assert_eq!(cap::validate(&a.stored.xml), vec![], "{name} message {i}");
         write_for_xmllint(&format!("replay-{name}-{i}"), &a.stored.xml);
     }
-    (sim, alerts)
+    let journal = alerts
+        .first()
+        .map(|a| p.store().journal(&a.stored.event_id).unwrap())
+        .unwrap_or_default();
+    (sim, alerts, journal)
 }
 
 fn sent(a: &IssuedAlert) -> DateTime<Utc> {
@@ -80,7 +85,7 @@ fn direction_fixed_at(sim: &Simulation, main: &str) -> DateTime<Utc> {
 
 #[test]
 fn sohae_2023_08_24_alerts_okinawa_says_it_passed_and_lifts() {
-    let (sim, alerts) = run("sohae-2023-08-24");
+    let (sim, alerts, journal) = run("sohae-2023-08-24");
     let fixed = direction_fixed_at(&sim, "SOHAE-2023-08-24/PAYLOAD");
     let first = alerts
         .iter()
@@ -108,6 +113,33 @@ fn sohae_2023_08_24_alerts_okinawa_says_it_passed_and_lifts() {
         "lifted at {}, debris down at {last_impact}",
         all_clear.stored.sent
     );
+    // The journal holds what the dashboard and the after-action report need.
+    let kinds = |k: &str| journal.iter().filter(|e| e.kind == k).count();
+    assert!(kinds(journal::PREDICTION) > 100, "predictions journaled");
+    let notes: Vec<journal::NoteBody> = journal
+        .iter()
+        .filter(|e| e.kind == journal::NOTE)
+        .map(|e| journal::parse(e).unwrap())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.detail == "boost -> coast"),
+        "burnout noted: {notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.note == "new_object_nearby"),
+        "staging noted"
+    );
+    let okinawa_assessed = journal
+        .iter()
+        .filter(|e| e.kind == journal::ASSESSMENT)
+        .map(|e| journal::parse::<journal::AssessmentBody>(e).unwrap())
+        .any(|a| a.areas.iter().any(|r| r.code == "JP-47"));
+    assert!(okinawa_assessed, "an assessment put Okinawa at risk");
+    assert_eq!(kinds(journal::OUTCOME), 1, "one outcome");
+    assert!(
+        journal.windows(2).all(|w| w[0].t <= w[1].t),
+        "journal in time order"
+    );
     println!(
         "direction fixed {fixed}; first alert {}; all clear {}; last debris {last_impact}",
         first.stored.sent, all_clear.stored.sent
@@ -116,7 +148,7 @@ fn sohae_2023_08_24_alerts_okinawa_says_it_passed_and_lifts() {
 
 #[test]
 fn srbm_into_the_sea_of_japan_alerts_no_japanese_region() {
-    let (_, alerts) = run("srbm-sea-of-japan");
+    let (_, alerts, _) = run("srbm-sea-of-japan");
     assert!(
         alerts.is_empty(),
         "{:?}",
@@ -129,7 +161,7 @@ fn srbm_into_the_sea_of_japan_alerts_no_japanese_region() {
 
 #[test]
 fn sohae_2023_05_31_withdraws_japanese_areas_within_60_s_of_the_failure() {
-    let (sim, alerts) = run("sohae-2023-05-31");
+    let (sim, alerts, _) = run("sohae-2023-05-31");
     let failure = sim
         .events
         .iter()
@@ -180,7 +212,7 @@ fn no_scenario_alerts_a_region_more_than_500_km_from_the_truth() {
         .iter()
         .filter(|n| **n != "sohae-2023-05-31")
     {
-        let (sim, alerts) = run(name);
+        let (sim, alerts, _) = run(name);
         let alerted: BTreeSet<String> = alerts
             .iter()
             .flat_map(|a| a.stored.regions.clone())

@@ -61,6 +61,23 @@ pub struct StoredEvent {
     pub objects: Vec<String>,
 }
 
+/// One entry of an event's journal: what the pipeline saw and predicted, in time
+/// order, so an event can be shown live and analysed afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalEntry {
+    /// The event.
+    pub event_id: String,
+    /// Time the entry refers to (report or assessment time).
+    pub t: DateTime<Utc>,
+    /// What it is: `prediction`, `note`, `assessment` or `outcome` (see
+    /// `keiho-pipeline`'s `journal` module for each body).
+    pub kind: String,
+    /// The object concerned, if one.
+    pub object: Option<String>,
+    /// The body, JSON.
+    pub json: String,
+}
+
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -82,6 +99,13 @@ pub enum StoreError {
 
 /// The alert log: what the pipeline needs from storage.
 pub trait AlertLog {
+    /// Start a unit of work: everything written until [`AlertLog::commit`] becomes
+    /// durable together, with one disk sync. Units nest; only the outermost commits.
+    fn begin(&mut self) -> Result<(), StoreError>;
+    /// End a unit of work; returns once it is durable.
+    fn commit(&mut self) -> Result<(), StoreError>;
+    /// Abandon the outermost unit of work (after an error).
+    fn rollback(&mut self);
     /// Record a raw accepted report (JSON line) for an event.
     fn record_report(
         &mut self,
@@ -100,4 +124,10 @@ pub trait AlertLog {
     fn events(&self) -> Result<Vec<StoredEvent>, StoreError>;
     /// Number of stored reports.
     fn report_count(&self) -> Result<u64, StoreError>;
+    /// Append to an event's journal.
+    fn record_journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
+    /// An event's journal in time order (entries of equal time in insertion order).
+    fn journal(&self, event_id: &str) -> Result<Vec<JournalEntry>, StoreError>;
+    /// The raw reports of an event in time order: (time, object, JSON line).
+    fn reports(&self, event_id: &str) -> Result<Vec<(DateTime<Utc>, String, String)>, StoreError>;
 }

@@ -1,6 +1,6 @@
 //! The SQLite backend: one file, WAL journal, versioned migrations.
 
-use crate::{AlertLog, StoreError, StoredAlert, StoredEvent};
+use crate::{AlertLog, JournalEntry, StoreError, StoredAlert, StoredEvent};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use std::path::Path;
@@ -41,12 +41,24 @@ const MIGRATIONS: &[&str] = &[
         xml BLOB NOT NULL
     );
     CREATE INDEX alerts_event ON alerts(event_id, sequence);",
+    // 2: the event journal (predictions, track notes, assessments, outcome).
+    "CREATE TABLE journal (
+        id INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        t TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        object TEXT,
+        json TEXT NOT NULL
+    );
+    CREATE INDEX journal_event ON journal(event_id, t, id);",
 ];
 
 /// The embedded store.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    /// Depth of nested units of work ([`AlertLog::begin`]).
+    depth: u32,
 }
 
 impl SqliteStore {
@@ -79,7 +91,7 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
-        Ok(Self { conn })
+        Ok(Self { conn, depth: 0 })
     }
 
     /// Run many report inserts in one transaction (replays at full speed).
@@ -108,11 +120,48 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("time {s:?}: {e}")))
 }
 
+/// Times are stored as fixed-width RFC 3339 (microseconds, `Z`) so that text order
+/// is time order.
+fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
 fn split_codes(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
 
 impl AlertLog for SqliteStore {
+    fn begin(&mut self) -> Result<(), StoreError> {
+        if self.depth == 0 {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        match self.depth {
+            0 => Ok(()),
+            1 => {
+                self.conn.execute_batch("COMMIT")?;
+                self.depth = 0;
+                Ok(())
+            }
+            _ => {
+                self.depth -= 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn rollback(&mut self) {
+        if self.depth > 0 {
+            // The error that led here matters more than a failed rollback.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.depth = 0;
+        }
+    }
+
     fn record_report(
         &mut self,
         event_id: Option<&str>,
@@ -124,7 +173,7 @@ impl AlertLog for SqliteStore {
             .prepare_cached(
                 "INSERT INTO reports (event_id, t, object, json) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![event_id, t.to_rfc3339(), object, json_line])?;
+            .execute(params![event_id, time_text(t), object, json_line])?;
         Ok(())
     }
 
@@ -250,6 +299,66 @@ impl AlertLog for SqliteStore {
                 phase,
                 objects: split_codes(&objects),
             });
+        }
+        Ok(out)
+    }
+
+    fn record_journal(&mut self, e: &JournalEntry) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO journal (event_id, t, kind, object, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                e.event_id,
+                time_text(e.t),
+                e.kind,
+                e.object,
+                e.json
+            ])?;
+        Ok(())
+    }
+
+    fn journal(&self, event_id: &str) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t, kind, object, json FROM journal WHERE event_id = ?1 ORDER BY t, id",
+        )?;
+        let rows = stmt.query_map([event_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (t, kind, object, json) = row?;
+            out.push(JournalEntry {
+                event_id: event_id.to_owned(),
+                t: parse_time(&t)?,
+                kind,
+                object,
+                json,
+            });
+        }
+        Ok(out)
+    }
+
+    fn reports(&self, event_id: &str) -> Result<Vec<(DateTime<Utc>, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t, object, json FROM reports WHERE event_id = ?1 ORDER BY t, id",
+        )?;
+        let rows = stmt.query_map([event_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (t, object, json) = row?;
+            out.push((parse_time(&t)?, object, json));
         }
         Ok(out)
     }
