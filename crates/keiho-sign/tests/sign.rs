@@ -108,6 +108,9 @@ fn the_august_sequence_signed_verifies_and_is_still_valid_cap() {
     let public = key.public_key_pem().unwrap();
     let dir = out_dir();
     std::fs::write(dir.join("keiho-test-signing.pub"), &public).unwrap();
+    // A control for CI: xmlsec1 must refuse the messages with any other key.
+    let other = SigningKey::generate().unwrap().public_key_pem().unwrap();
+    std::fs::write(dir.join("other-key.pub"), other).unwrap();
     let messages = august_messages();
     assert_eq!(messages.len(), 3);
     for (i, xml) in messages.iter().enumerate() {
