@@ -241,6 +241,28 @@ impl EventPolicy {
         self.current_areas()
     }
 
+    /// An operator withdraws the event's messages (they were wrong): every area is
+    /// lifted at once and the event closes, so no automatic message follows. `None`
+    /// if nothing is out to withdraw.
+    pub fn withdraw(&mut self, at: DateTime<Utc>, cause: &str) -> Option<Decision> {
+        if self.log.is_empty() || self.phase == Phase::Closed {
+            return None;
+        }
+        let lifted = self.alerted_codes();
+        let d = Decision {
+            at,
+            stage: Stage::Correction,
+            areas: Vec::new(),
+            lifted,
+            cause: cause.to_owned(),
+            outcome: None,
+        };
+        self.alerted.clear();
+        self.phase = Phase::Closed;
+        self.log.push(d.clone());
+        Some(d)
+    }
+
     /// Every decision so far.
     pub fn decisions(&self) -> &[Decision] {
         &self.log

@@ -46,6 +46,9 @@ pub struct PipelineConfig {
     /// Objects with fewer accepted measurements than this give no hazard yet: a track
     /// just started has a meaningless ellipse.
     pub min_track_updates: u32,
+    /// The deployment's key: every message is signed (enveloped XML-DSig) before it is
+    /// stored, when set.
+    pub signing_key: Option<keiho_sign::SigningKey>,
 }
 
 /// A launch announced in advance (e.g. a NAVAREA warning for a satellite launch).
@@ -83,6 +86,7 @@ impl PipelineConfig {
             default_max_burn_s: 60.0,
             notices: Vec::new(),
             min_track_updates: 10,
+            signing_key: None,
         }
     }
 }
@@ -111,6 +115,17 @@ pub enum PipelineError {
     /// Serialising CAP failed.
     #[error(transparent)]
     Cap(#[from] cap::CapError),
+    /// Signing a message failed; it is not issued.
+    #[error(transparent)]
+    Sign(#[from] keiho_sign::SignError),
+    /// A stored message could not be read back (the database was edited).
+    #[error("stored message {identifier}: {problem}")]
+    Stored {
+        /// The message.
+        identifier: String,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 /// An alert issued (committed to the store), for delivery.
@@ -199,6 +214,21 @@ impl<S: AlertLog> Pipeline<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The store, to write beside the pipeline (the service's inbox and tokens).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// The deployment's settings.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// The region set.
+    pub fn regions(&self) -> &'static RegionSet {
+        self.regions
     }
 
     /// Give the store back.
@@ -306,6 +336,65 @@ impl<S: AlertLog> Pipeline<S> {
         // Other events may have gone quiet: let their clocks move too.
         issued.extend(self.tick_others(&outcome.event, report.t, watch)?);
         Ok(issued)
+    }
+
+    /// An operator withdraws the messages of the event that issued `identifier`
+    /// (one action, prepared in advance): a CAP Cancel referencing every unexpired
+    /// message goes out and the event closes. `Ok(None)` if no open event issued it.
+    pub fn withdraw(
+        &mut self,
+        identifier: &str,
+        now: DateTime<Utc>,
+        cause: &str,
+    ) -> Result<Option<IssuedAlert>, PipelineError> {
+        let watch = Stopwatch::start();
+        let Some(event_id) = self
+            .events
+            .iter()
+            .find(|(_, s)| s.issued.iter().any(|i| i.identifier == identifier))
+            .map(|(id, _)| id.clone())
+        else {
+            return Ok(None);
+        };
+        let Some(event) = self
+            .tracker
+            .events()
+            .iter()
+            .find(|e| e.id == event_id)
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let Some(state) = self.events.get_mut(&event_id) else {
+            return Ok(None);
+        };
+        let Some(decision) = state.policy.withdraw(now, cause) else {
+            return Ok(None);
+        };
+        state.concluded = true;
+        self.store.begin()?;
+        let result = issue(
+            &self.config,
+            self.regions,
+            &mut self.store,
+            &event_id,
+            state,
+            &event,
+            None,
+            decision,
+            now,
+            watch,
+        );
+        match result {
+            Ok(a) => {
+                self.store.commit()?;
+                Ok(Some(a))
+            }
+            Err(e) => {
+                self.store.rollback();
+                Err(e)
+            }
+        }
     }
 
     /// Move the clock on with no report (e.g. every second in the server, and at the
@@ -890,6 +979,26 @@ fn issue<S: AlertLog>(
         regions,
     };
     let alert = compose(&decision, &ctx)?;
+    // Re-deriving an event after a restart: a message already issued stands exactly
+    // as it went out (its bytes, its `sent`), and later messages reference it so.
+    if let Some(stored) = store.alert(&alert.identifier)? {
+        let sent =
+            DateTime::parse_from_rfc3339(&stored.sent).map_err(|e| PipelineError::Stored {
+                identifier: stored.identifier.clone(),
+                problem: format!("sent {:?}: {e}", stored.sent),
+            })?;
+        let expires = alert
+            .info
+            .first()
+            .and_then(|i| i.expires)
+            .unwrap_or(sent + config.deployment.expires_after);
+        state.issued.push(Issued {
+            identifier: stored.identifier.clone(),
+            sent,
+            expires,
+        });
+        return Ok(IssuedAlert { stored, decision });
+    }
     let xml = cap::to_xml(&alert)?;
     let problems = cap::validate(&xml);
     if !problems.is_empty() {
@@ -903,6 +1012,10 @@ fn issue<S: AlertLog>(
             problems,
         });
     }
+    let xml = match &config.signing_key {
+        Some(key) => keiho_sign::sign_cap(&xml, key)?,
+        None => xml,
+    };
     let stored = StoredAlert {
         identifier: alert.identifier.clone(),
         event_id: event_id.to_owned(),

@@ -6,8 +6,10 @@
 //! the alert log is written with `synchronous = FULL` in its own transaction, and
 //! delivery starts after that.
 
+mod service;
 mod sqlite;
 
+pub use service::{AuditRecord, Draft, InboxReport, ServiceLog, TokenRecord};
 pub use sqlite::SqliteStore;
 
 use chrono::{DateTime, Utc};
@@ -124,6 +126,9 @@ pub trait AlertLog {
     fn events(&self) -> Result<Vec<StoredEvent>, StoreError>;
     /// Number of stored reports.
     fn report_count(&self) -> Result<u64, StoreError>;
+    /// The alert with this identifier, if it was issued. Re-deriving an event after a
+    /// restart finds its messages here and keeps them exactly as they went out.
+    fn alert(&self, identifier: &str) -> Result<Option<StoredAlert>, StoreError>;
     /// Append to an event's journal.
     fn record_journal(&mut self, entry: &JournalEntry) -> Result<(), StoreError>;
     /// An event's journal in time order (entries of equal time in insertion order).

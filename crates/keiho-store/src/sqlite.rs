@@ -51,6 +51,43 @@ const MIGRATIONS: &[&str] = &[
         json TEXT NOT NULL
     );
     CREATE INDEX journal_event ON journal(event_id, t, id);",
+    // 3: the service: ingest inbox, tokens, drafts of manual alerts, audit log.
+    "CREATE TABLE inbox (
+        seq INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        json TEXT NOT NULL
+    );
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        drafted_by TEXT NOT NULL,
+        drafted_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        approved_by TEXT,
+        identifier TEXT
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    -- Append-only: the chain shows tampering, and these make it take intent.
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
 
 /// The embedded store.
@@ -77,6 +114,8 @@ impl SqliteStore {
         // FULL: an alert is issued only once it is on disk (see the crate invariant).
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The service reads and writes through several connections.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let supported = MIGRATIONS.len() as i64;
         if version > supported {
@@ -114,7 +153,7 @@ impl SqliteStore {
     }
 }
 
-fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("time {s:?}: {e}")))
@@ -122,7 +161,7 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
 
 /// Times are stored as fixed-width RFC 3339 (microseconds, `Z`) so that text order
 /// is time order.
-fn time_text(t: DateTime<Utc>) -> String {
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
@@ -213,67 +252,20 @@ impl AlertLog for SqliteStore {
         Ok(())
     }
 
+    fn alert(&self, identifier: &str) -> Result<Option<StoredAlert>, StoreError> {
+        Ok(self
+            .select_alerts("WHERE identifier = ?1", rusqlite::params![identifier])?
+            .into_iter()
+            .next()
+            .map(|(_, a)| a))
+    }
+
     fn alerts(&self) -> Result<Vec<StoredAlert>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT identifier, event_id, sequence, sent, status, msg_type, stage, regions, lifted, refs,
-             trigger_report_at, processing_us, cause, xml FROM alerts ORDER BY seq_global",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, u32>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, String>(10)?,
-                r.get::<_, i64>(11)?,
-                r.get::<_, String>(12)?,
-                r.get::<_, Vec<u8>>(13)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                identifier,
-                event_id,
-                sequence,
-                sent,
-                status,
-                msg_type,
-                stage,
-                regions,
-                lifted,
-                references,
-                trig,
-                us,
-                cause,
-                xml,
-            ) = row?;
-            out.push(StoredAlert {
-                identifier,
-                event_id,
-                sequence,
-                sent,
-                status,
-                msg_type,
-                stage,
-                regions: split_codes(&regions),
-                lifted: split_codes(&lifted),
-                references,
-                trigger_report_at: parse_time(&trig)?,
-                processing_us: u64::try_from(us)
-                    .map_err(|_| StoreError::Corrupt(format!("processing time {us}")))?,
-                cause,
-                xml: String::from_utf8(xml)
-                    .map_err(|e| StoreError::Corrupt(format!("CAP bytes: {e}")))?,
-            });
-        }
-        Ok(out)
+        Ok(self
+            .select_alerts("", rusqlite::params![])?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect())
     }
 
     fn events(&self) -> Result<Vec<StoredEvent>, StoreError> {
@@ -368,5 +360,356 @@ impl AlertLog for SqliteStore {
             .conn
             .query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0))?;
         Ok(n.max(0) as u64)
+    }
+}
+
+impl SqliteStore {
+    /// Alerts with their global sequence, filtered by `filter` (a WHERE clause).
+    pub(crate) fn select_alerts(
+        &self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<(i64, StoredAlert)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT identifier, event_id, sequence, sent, status, msg_type, stage, regions, lifted, refs,
+             trigger_report_at, processing_us, cause, xml, seq_global FROM alerts {filter} ORDER BY seq_global"
+        ))?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, String>(10)?,
+                r.get::<_, i64>(11)?,
+                r.get::<_, String>(12)?,
+                r.get::<_, Vec<u8>>(13)?,
+                r.get::<_, i64>(14)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                identifier,
+                event_id,
+                sequence,
+                sent,
+                status,
+                msg_type,
+                stage,
+                regions,
+                lifted,
+                references,
+                trig,
+                us,
+                cause,
+                xml,
+                seq_global,
+            ) = row?;
+            out.push((
+                seq_global,
+                StoredAlert {
+                    identifier,
+                    event_id,
+                    sequence,
+                    sent,
+                    status,
+                    msg_type,
+                    stage,
+                    regions: split_codes(&regions),
+                    lifted: split_codes(&lifted),
+                    references,
+                    trigger_report_at: parse_time(&trig)?,
+                    processing_us: u64::try_from(us)
+                        .map_err(|_| StoreError::Corrupt(format!("processing time {us}")))?,
+                    cause,
+                    xml: String::from_utf8(xml)
+                        .map_err(|e| StoreError::Corrupt(format!("CAP bytes: {e}")))?,
+                },
+            ));
+        }
+        Ok(out)
+    }
+}
+
+impl crate::ServiceLog for SqliteStore {
+    fn inbox_append(
+        &mut self,
+        received_at: DateTime<Utc>,
+        json_lines: &[String],
+    ) -> Result<Vec<i64>, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut seqs = Vec::with_capacity(json_lines.len());
+        {
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO inbox (received_at, json) VALUES (?1, ?2)")?;
+            let at = time_text(received_at);
+            for line in json_lines {
+                stmt.execute(params![at, line])?;
+                seqs.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(seqs)
+    }
+
+    fn inbox(&self) -> Result<Vec<crate::InboxReport>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, received_at, json FROM inbox ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, json) = row?;
+            out.push(crate::InboxReport {
+                seq,
+                received_at: parse_time(&at)?,
+                json,
+            });
+        }
+        Ok(out)
+    }
+
+    fn reset_derived(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch(
+            "BEGIN; DELETE FROM reports; DELETE FROM journal; DELETE FROM events; COMMIT;",
+        )?;
+        Ok(())
+    }
+
+    fn alerts_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, StoredAlert)>, StoreError> {
+        let mut all = self.select_alerts("WHERE seq_global > ?1", params![after])?;
+        all.truncate(limit as usize);
+        Ok(all)
+    }
+
+    fn token_insert(&mut self, t: &crate::TokenRecord) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO tokens (id, name, role, secret_hash, created_at, revoked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                t.id,
+                t.name,
+                t.role,
+                t.secret_hash,
+                time_text(t.created_at),
+                t.revoked_at.map(time_text)
+            ])?;
+        Ok(())
+    }
+
+    fn token(&self, id: &str) -> Result<Option<crate::TokenRecord>, StoreError> {
+        Ok(self
+            .select_tokens("WHERE id = ?1", params![id])?
+            .into_iter()
+            .next())
+    }
+
+    fn tokens(&self) -> Result<Vec<crate::TokenRecord>, StoreError> {
+        self.select_tokens("", params![])
+    }
+
+    fn token_revoke(&mut self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            )?
+            .execute(params![id, time_text(at)])?;
+        Ok(n == 1)
+    }
+
+    fn draft_insert(
+        &mut self,
+        drafted_by: &str,
+        at: DateTime<Utc>,
+        status: &str,
+        body: &str,
+    ) -> Result<i64, StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO drafts (drafted_by, drafted_at, status, body) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![drafted_by, time_text(at), status, body])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn draft(&self, id: i64) -> Result<Option<crate::Draft>, StoreError> {
+        Ok(self
+            .select_drafts("WHERE id = ?1", params![id])?
+            .into_iter()
+            .next())
+    }
+
+    fn drafts(&self) -> Result<Vec<crate::Draft>, StoreError> {
+        self.select_drafts("", params![])
+    }
+
+    fn draft_settle(
+        &mut self,
+        id: i64,
+        state: &str,
+        approved_by: Option<&str>,
+        identifier: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE drafts SET state = ?2, approved_by = ?3, identifier = ?4
+                 WHERE id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id, state, approved_by, identifier])?;
+        Ok(n == 1)
+    }
+
+    fn audit(
+        &mut self,
+        at: DateTime<Utc>,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<crate::AuditRecord, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let (seq, prev): (i64, String) = tx
+            .query_row(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok((0, String::new())),
+                e => Err(e),
+            })?;
+        let seq = seq + 1;
+        let hash = crate::service::audit_hash(&prev, seq, at, actor, action, detail);
+        tx.prepare_cached(
+            "INSERT INTO audit (seq, at, actor, action, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![seq, time_text(at), actor, action, detail, hash])?;
+        tx.commit()?;
+        Ok(crate::AuditRecord {
+            seq,
+            at,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            detail: detail.to_owned(),
+            hash,
+        })
+    }
+
+    fn audit_log(&self) -> Result<Vec<crate::AuditRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, actor, action, detail, hash FROM audit ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, actor, action, detail, hash) = row?;
+            out.push(crate::AuditRecord {
+                seq,
+                at: parse_time(&at)?,
+                actor,
+                action,
+                detail,
+                hash,
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl SqliteStore {
+    fn select_tokens(
+        &self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<crate::TokenRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT id, name, role, secret_hash, created_at, revoked_at FROM tokens {filter} ORDER BY created_at, id"
+        ))?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, role, secret_hash, created, revoked) = row?;
+            out.push(crate::TokenRecord {
+                id,
+                name,
+                role,
+                secret_hash,
+                created_at: parse_time(&created)?,
+                revoked_at: revoked.as_deref().map(parse_time).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn select_drafts(
+        &self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<crate::Draft>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT id, drafted_by, drafted_at, status, body, state, approved_by, identifier
+             FROM drafts {filter} ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, drafted_by, at, status, body, state, approved_by, identifier) = row?;
+            out.push(crate::Draft {
+                id,
+                drafted_by,
+                drafted_at: parse_time(&at)?,
+                status,
+                body,
+                state,
+                approved_by,
+                identifier,
+            });
+        }
+        Ok(out)
     }
 }

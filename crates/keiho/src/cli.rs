@@ -53,6 +53,16 @@ pub(crate) enum Command {
     /// Replay recorded reports through the whole pipeline (track, predict, assess,
     /// policy, CAP) into a database, with a simulated clock.
     Replay(ReplayArgs),
+    /// Run the service: HTTP ingest, the alert log, the CAP feed, push streams and
+    /// operators' actions (see /openapi.json once running).
+    Serve(ServeArgs),
+    /// The whole system at once: start the service on 127.0.0.1:8080, replay the
+    /// 24 August 2023 Sohae launch into it over HTTP on an exercise clock, print each
+    /// alert as it is issued. Ctrl-C stops it.
+    Demo(DemoArgs),
+    /// API tokens of a service's database: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Issued alerts in a database.
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -213,4 +223,76 @@ fn parse_vector3(s: &str) -> Result<[f64; 3], String> {
             .ok_or_else(|| format!("{t:?} is not a finite number"))
     };
     Ok([num(x)?, num(y)?, num(z)?])
+}
+
+/// `keiho serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Configuration file (TOML); without it, the defaults (see `keiho.example.toml`).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Listen here instead of the configured address.
+    #[arg(long)]
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    /// Keep data here instead of the configured folder.
+    #[arg(long)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Run on an exercise clock that starts at this time (RFC 3339) instead of the
+    /// real clock: drills and replays of past events through the live path.
+    #[arg(long)]
+    pub(crate) clock_start: Option<String>,
+    /// Speed of the exercise clock (1 = real time).
+    #[arg(long, default_value_t = 1.0, requires = "clock_start")]
+    pub(crate) speed: f64,
+}
+
+/// `keiho demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Address of the service.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Replay speed: 1 is real time (the flight takes about 10 minutes).
+    #[arg(long, default_value_t = 5.0)]
+    pub(crate) speed: f64,
+    /// Folder for the demo's database and key (its database is started afresh).
+    #[arg(long, default_value = "keiho-demo")]
+    pub(crate) data_dir: PathBuf,
+    /// Seed of the simulated sensors.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Stop once the event is over instead of serving until Ctrl-C.
+    #[arg(long)]
+    pub(crate) exit_when_done: bool,
+}
+
+/// `keiho token ...`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Create a token and print it (it is stored only as a hash: keep it).
+    Create {
+        /// The service's data folder.
+        #[arg(long, default_value = "keiho-data")]
+        data_dir: PathBuf,
+        /// Who or what will hold it.
+        #[arg(long)]
+        name: String,
+        /// sensor, operator, approver, admin or viewer.
+        #[arg(long)]
+        role: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        /// The service's data folder.
+        #[arg(long, default_value = "keiho-data")]
+        data_dir: PathBuf,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// The service's data folder.
+        #[arg(long, default_value = "keiho-data")]
+        data_dir: PathBuf,
+        /// Token id.
+        id: String,
+    },
 }

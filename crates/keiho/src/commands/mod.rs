@@ -2,11 +2,14 @@
 
 mod alerts;
 mod cap;
+mod demo;
 mod iip;
 mod predict;
 mod regions;
 mod replay;
+mod serve;
 mod simulate;
+mod token;
 
 use crate::cli::{Cli, Command};
 
@@ -16,6 +19,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cap(cmd) => cap::run(cmd),
         Command::Alerts(cmd) => alerts::run(cmd),
         Command::Replay(args) => replay::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Token(cmd) => token::run(cmd),
         Command::Predict {
             tracks,
             at,
