@@ -6,6 +6,7 @@ mod iip;
 mod predict;
 mod regions;
 mod replay;
+mod report;
 mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -16,6 +17,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cap(cmd) => cap::run(cmd),
         Command::Alerts(cmd) => alerts::run(cmd),
         Command::Replay(args) => replay::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Predict {
             tracks,
             at,
