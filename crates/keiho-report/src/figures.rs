@@ -507,7 +507,7 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
 
 /// Distance from each prediction's IIP to the object's true impact, km, against time
 /// after launch; `None` when no predicted object has a true impact.
-pub fn iip_error_svg(record: &EventRecord, analysis: &Analysis, truth: &Truth) -> Option<String> {
+pub fn iip_error_svg(record: &EventRecord, truth: &Truth) -> Option<String> {
     let t0 = record.t0();
     let series: Vec<(String, Vec<(f64, f64)>)> = record
         .objects()
@@ -546,7 +546,6 @@ pub fn iip_error_svg(record: &EventRecord, analysis: &Analysis, truth: &Truth) -
             .map(|(o, _)| objects.iter().position(|x| x == o).unwrap_or(0))
             .collect()
     };
-    let _ = analysis;
     Some(svg(900, 420, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(10)

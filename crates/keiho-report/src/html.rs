@@ -234,7 +234,7 @@ outlines simplified for display only (alerts use the exact geometry).</p>",
     );
     match truth {
         Some(t) => {
-            let svg = figures::iip_error_svg(record, a, t).unwrap_or_else(|| {
+            let svg = figures::iip_error_svg(record, t).unwrap_or_else(|| {
                 figures::message_svg(
                     900,
                     60,

@@ -103,11 +103,9 @@ impl EventRecord {
                 journal::ASSESSMENT => record
                     .assessments
                     .push((e.t, journal::parse(&e).map_err(bad)?)),
-                journal::OUTCOME => {
-                    // The first outcome is the one the policy acted on.
-                    if record.outcome.is_none() {
-                        record.outcome = Some((e.t, journal::parse(&e).map_err(bad)?));
-                    }
+                // The first outcome is the one the policy acted on.
+                journal::OUTCOME if record.outcome.is_none() => {
+                    record.outcome = Some((e.t, journal::parse(&e).map_err(bad)?));
                 }
                 // A kind from a newer Keiho: not ours to interpret.
                 _ => {}
