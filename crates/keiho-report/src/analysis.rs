@@ -22,6 +22,9 @@ pub enum RowKind {
     Separation,
     /// An abrupt change of acceleration (staging, engine cut-off or failure).
     AccelerationChange,
+    /// A track went quiet while still flying (its estimates are extrapolations from
+    /// here), or was measured again.
+    TrackLost,
     /// The outcome the policy was told (impact, pass, lost).
     Outcome,
 }
@@ -36,6 +39,7 @@ impl RowKind {
             Self::PhaseChange => "phase change",
             Self::Separation => "separation / break-up",
             Self::AccelerationChange => "acceleration change",
+            Self::TrackLost => "track lost / regained",
             Self::Outcome => "outcome",
         }
     }
@@ -82,9 +86,9 @@ pub struct AlertPeriod {
 /// What went wrong or was late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FindingKind {
-    /// An area's call was lifted before the all-clear (a correction).
+    /// An area's call was lifted before the all-clear by an Update (a correction).
     Withdrawn,
-    /// A message of type Cancel.
+    /// A message of type Cancel (a withdrawal of every area, or of a message).
     Cancelled,
     /// An area was first alerted after the time the object was expected over or into
     /// it (by the last assessment before the message).
@@ -294,6 +298,32 @@ fn timeline(record: &EventRecord) -> Vec<TimelineRow> {
         };
         rows.push(row(n.t, kind, n.object.clone(), n.body.detail.clone()));
     }
+    let mut lost: Vec<(&str, bool)> = Vec::new();
+    for p in &record.predictions {
+        let was = lost
+            .iter()
+            .find(|(o, _)| *o == p.object)
+            .is_some_and(|(_, l)| *l);
+        if p.body.lost != was {
+            rows.push(row(
+                p.t,
+                RowKind::TrackLost,
+                Some(p.object.clone()),
+                if p.body.lost {
+                    format!(
+                        "track lost in {} (no measurement; estimates extrapolated from here)",
+                        p.body.phase
+                    )
+                } else {
+                    "measured again".to_owned()
+                },
+            ));
+        }
+        match lost.iter_mut().find(|(o, _)| *o == p.object) {
+            Some((_, l)) => *l = p.body.lost,
+            None => lost.push((&p.object, p.body.lost)),
+        }
+    }
     if let Some((t, o)) = &record.outcome {
         let mut what = o.kind.replace('_', " ");
         if !o.codes.is_empty() {
@@ -380,15 +410,23 @@ fn findings(record: &EventRecord, periods: &[AlertPeriod]) -> Vec<Finding> {
     for a in &record.alerts {
         let at = issued_at(a);
         if a.msg_type == "Cancel" {
+            // CAP references are `sender,identifier,sent` triples.
+            let cancelled: Vec<&str> = a
+                .references
+                .as_deref()
+                .unwrap_or("")
+                .split_whitespace()
+                .filter_map(|r| r.split(',').nth(1))
+                .collect();
+            let mut detail = format!("cancels {}", cancelled.join(", "));
+            if !a.lifted.is_empty() {
+                detail.push_str(&format!("; lifts {}", a.lifted.join(", ")));
+            }
             out.push(Finding {
-                detail: format!(
-                    "message {} cancelled",
-                    a.references.as_deref().unwrap_or("")
-                ),
-                ..finding(FindingKind::Cancelled, at, a.regions.clone(), a)
+                detail,
+                ..finding(FindingKind::Cancelled, at, a.lifted.clone(), a)
             });
-        }
-        if a.stage != "AllClear" && !a.lifted.is_empty() {
+        } else if a.stage != "AllClear" && !a.lifted.is_empty() {
             out.push(Finding {
                 detail: format!(
                     "{} lifted by a {} message before the all-clear",

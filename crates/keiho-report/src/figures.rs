@@ -97,6 +97,35 @@ fn short(object: &str) -> &str {
     object.rsplit('/').next().unwrap_or(object)
 }
 
+/// Whether a prediction rests on measurements: a lost track's estimates are
+/// extrapolations (thrust held on), left out of the figures.
+fn measured(p: &crate::record::Prediction) -> bool {
+    !p.body.lost
+}
+
+/// Ellipses larger than this (semi-major, km) are drawn but do not set the map's
+/// extent: early or lost-track ellipses can span an ocean.
+const MAX_EXTENT_ELLIPSE_KM: f64 = 1500.0;
+
+/// Split a polyline into the runs of points inside `b` (display only: the points are
+/// dense, so dropping the ones outside loses nothing visible).
+fn runs_inside(points: &[(f64, f64)], b: &Bounds) -> Vec<Vec<(f64, f64)>> {
+    let inside = |p: &(f64, f64)| p.0 >= b.lon0 && p.0 <= b.lon1 && p.1 >= b.lat0 && p.1 <= b.lat1;
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for p in points {
+        if inside(p) {
+            run.push(*p);
+        } else if !run.is_empty() {
+            out.push(std::mem::take(&mut run));
+        }
+    }
+    if !run.is_empty() {
+        out.push(run);
+    }
+    out
+}
+
 /// Unwrap `lon` to within 180 degrees of `reference`.
 fn unwrap_lon(lon: f64, reference: f64) -> f64 {
     let mut l = lon;
@@ -240,7 +269,7 @@ fn ellipse_moments(record: &EventRecord, object: &str, n: usize) -> Vec<usize> {
         .predictions
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.object == object && p.body.ellipse.is_some())
+        .filter(|(_, p)| p.object == object && measured(p) && p.body.ellipse.is_some())
         .map(|(i, _)| i)
         .collect();
     if with.len() <= n {
@@ -269,7 +298,7 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
             record
                 .predictions
                 .iter()
-                .filter(|p| p.object == *o)
+                .filter(|p| p.object == *o && measured(p))
                 .map(|p| (u(p.body.lon_deg), p.body.lat_deg))
                 .collect()
         })
@@ -277,12 +306,12 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
     let iip: Vec<(f64, f64)> = record
         .predictions
         .iter()
-        .filter(|p| p.object == main)
+        .filter(|p| p.object == main && measured(p))
         .filter_map(|p| p.body.iip.as_ref())
         .map(|i| (u(i.lon_deg), i.lat_deg))
         .collect();
     let t0 = record.t0();
-    let ellipses: Vec<(String, Vec<(f64, f64)>)> = ellipse_moments(record, main, 5)
+    let ellipses: Vec<(String, f64, Vec<(f64, f64)>)> = ellipse_moments(record, main, 5)
         .into_iter()
         .filter_map(|i| {
             let p = &record.predictions[i];
@@ -298,6 +327,7 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
             let label = format!("+{}", mmss(crate::record::seconds(p.t - t0)));
             Some((
                 label,
+                e.semi_major_km,
                 ring.iter().map(|g| (u(g.lon_deg()), g.lat_deg())).collect(),
             ))
         })
@@ -319,8 +349,23 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
 
     let mut all: Vec<(f64, f64)> = tracks.iter().flatten().copied().collect();
     all.extend(iip.iter().copied());
-    all.extend(ellipses.iter().flat_map(|(_, r)| r.iter().copied()));
+    all.extend(
+        ellipses
+            .iter()
+            .filter(|(_, a, _)| *a <= MAX_EXTENT_ELLIPSE_KM)
+            .flat_map(|(_, _, r)| r.iter().copied()),
+    );
     all.extend(impact);
+    // The alerted regions, so the map shows who was told to shelter.
+    let alerted = alerted_codes(record);
+    if let Ok(set) = keiho_geo::RegionSet::bundled() {
+        for (r, _, pb) in region_parts() {
+            if alerted.contains(&set.regions()[*r].code.as_str()) {
+                all.push((u(pb.lon0), pb.lat0));
+                all.push((u(pb.lon0) + (pb.lon1 - pb.lon0), pb.lat1));
+            }
+        }
+    }
     all.extend(true_impacts.iter().map(|(_, p)| *p));
     let Some(mut b) = Bounds::of(&all) else {
         return message_svg(900, 60, "no position was recorded: no map");
@@ -350,7 +395,6 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
         b.lat0 = (mid - lat_span / 2.0).max(-89.0);
         b.lat1 = (mid + lat_span / 2.0).min(89.0);
     }
-    let alerted = alerted_codes(record);
     let w = plot_w as u32 + 90;
     let h = plot_h as u32 + 70;
     svg(w, h, |root| {
@@ -435,7 +479,11 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
         for (i, (o, track)) in objects.iter().zip(&tracks).enumerate() {
             let c = colour(i);
             chart
-                .draw_series(LineSeries::new(track.iter().copied(), c.stroke_width(2)))?
+                .draw_series(
+                    runs_inside(track, &b)
+                        .into_iter()
+                        .map(|r| PathElement::new(r, c.stroke_width(2))),
+                )?
                 .label(format!("{} ground track", short(o)))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
@@ -443,15 +491,21 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
         }
         let dark = RGBColor(60, 60, 60);
         chart
-            .draw_series(iip.iter().map(|&p| Circle::new(p, 1, dark.filled())))?
+            .draw_series(
+                runs_inside(&iip, &b)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| Circle::new(p, 1, dark.filled())),
+            )?
             .label(format!("{} IIP trace", short(main)))
             .legend(move |(x, y)| Circle::new((x + 8, y), 2, dark.filled()));
         let red = RGBColor(200, 0, 0);
-        for (k, (label, ring)) in ellipses.iter().enumerate() {
-            let series = chart.draw_series(std::iter::once(PathElement::new(
-                ring.clone(),
-                red.mix(0.85).stroke_width(1),
-            )))?;
+        for (k, (label, _, ring)) in ellipses.iter().enumerate() {
+            let series = chart.draw_series(
+                runs_inside(ring, &b)
+                    .into_iter()
+                    .map(|r| PathElement::new(r, red.mix(0.85).stroke_width(1))),
+            )?;
             if k == 0 {
                 series
                     .label("99% impact ellipse (time after launch)")
@@ -459,9 +513,9 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
                         PathElement::new(vec![(x, y), (x + 16, y)], red.stroke_width(1))
                     });
             }
-            if let Some(top) = ring
-                .iter()
-                .copied()
+            if let Some(top) = runs_inside(ring, &b)
+                .into_iter()
+                .flatten()
                 .reduce(|a, p| if p.1 > a.1 { p } else { a })
             {
                 chart.draw_series(std::iter::once(Text::new(
@@ -518,7 +572,7 @@ pub fn iip_error_svg(record: &EventRecord, truth: &Truth) -> Option<String> {
             let pts: Vec<(f64, f64)> = record
                 .predictions
                 .iter()
-                .filter(|p| p.object == o && !p.body.down)
+                .filter(|p| p.object == o && !p.body.down && measured(p))
                 .filter_map(|p| {
                     let i = p.body.iip.as_ref()?;
                     let g = GeoPoint::new(i.lat_deg, i.lon_deg).ok()?;
@@ -609,7 +663,7 @@ pub fn altitude_speed_svg(record: &EventRecord) -> String {
                 record
                     .predictions
                     .iter()
-                    .filter(|p| p.object == *o)
+                    .filter(|p| p.object == *o && measured(p))
                     .map(|p| (crate::record::seconds(p.t - t0) / 60.0, f(&p.body)))
                     .collect()
             })
