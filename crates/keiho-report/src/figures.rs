@@ -3,6 +3,9 @@
 //! function takes the record (and the analysis or truth where needed) and returns a
 //! complete `<svg>` element, for the HTML report and for the dashboard.
 //!
+//! Objects are drawn in reverse order, so the main object (first) lies on top of the
+//! pieces that fly with it.
+//!
 //! The map is equirectangular with the aspect ratio corrected for the middle latitude
 //! (good enough for a few thousand km); longitudes are unwrapped around the launch
 //! site, so a flight across the antimeridian stays in one piece.
@@ -476,7 +479,7 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
             .y_desc("latitude, degrees N")
             .label_style(("sans-serif", 12))
             .draw()?;
-        for (i, (o, track)) in objects.iter().zip(&tracks).enumerate() {
+        for (i, (o, track)) in objects.iter().zip(&tracks).enumerate().rev() {
             let c = colour(i);
             chart
                 .draw_series(
@@ -620,7 +623,7 @@ pub fn iip_error_svg(record: &EventRecord, truth: &Truth) -> Option<String> {
                 BLACK.mix(0.25).stroke_width(1),
             )))?;
         }
-        for ((o, pts), c) in series.iter().zip(colours) {
+        for ((o, pts), c) in series.iter().zip(colours).rev() {
             let col = colour(c);
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), col.stroke_width(2)))?
@@ -713,7 +716,7 @@ pub fn altitude_speed_svg(record: &EventRecord) -> String {
                     ("sans-serif", 10).into_font().color(&BLACK.mix(0.6)),
                 )))?;
             }
-            for (i, (o, pts)) in objects.iter().zip(data).enumerate() {
+            for (i, (o, pts)) in objects.iter().zip(data).enumerate().rev() {
                 let c = colour(i);
                 let s =
                     chart.draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?;

@@ -397,7 +397,10 @@ impl IndexRow {
             messages: record.alerts.len(),
             first_alert_s: analysis.first_alert_s,
             all_clear_s: analysis.all_clear_s,
-            outcome: record.outcome.as_ref().map(|(_, o)| o.kind.clone()),
+            outcome: record
+                .outcome
+                .as_ref()
+                .map(|(_, o)| o.kind.replace('_', " ")),
             findings: analysis.findings.len(),
         }
     }
