@@ -34,6 +34,10 @@ fn bench(c: &mut Criterion) {
             html::render(&record, &analysis, Some(&truth))
         })
     });
+    let record = EventRecord::load(store, &id).expect("load");
+    group.bench_function(format!("{name} map_svg"), |b| {
+        b.iter(|| keiho_report::figures::map_svg(&record, Some(&truth)))
+    });
     group.finish();
 }
 
