@@ -22,6 +22,9 @@ use std::sync::OnceLock;
 
 type DrawResult = Result<(), Box<dyn Error>>;
 
+/// A ring or polyline in (lon, lat) degrees.
+type Ring = Vec<(f64, f64)>;
+
 /// Line colours, one per object in the order of [`EventRecord::objects`].
 const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
@@ -314,7 +317,7 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
         .map(|i| (u(i.lon_deg), i.lat_deg))
         .collect();
     let t0 = record.t0();
-    let ellipses: Vec<(String, f64, Vec<(f64, f64)>)> = ellipse_moments(record, main, 5)
+    let ellipses: Vec<(String, f64, Ring)> = ellipse_moments(record, main, 5)
         .into_iter()
         .filter_map(|i| {
             let p = &record.predictions[i];
