@@ -354,7 +354,8 @@ pub fn map_svg(record: &EventRecord, truth: Option<&Truth>) -> String {
         .unwrap_or_default();
 
     let mut all: Vec<(f64, f64)> = tracks.iter().flatten().copied().collect();
-    all.extend(iip.iter().copied());
+    // The IIP trace does not set the extent: near orbital speed it runs round the
+    // world. It is drawn clipped to the map.
     all.extend(
         ellipses
             .iter()
