@@ -101,7 +101,8 @@ number comes from the event's database: the alerts (issue time = triggering repo
 measured processing time; CAP <code>sent</code> is the same instant to the second), the \
 event's journal (predictions, tracker notes, assessments, outcome) and its raw reports. \
 Times are after the recorded launch{}. Positions, IIPs and ellipses are the pipeline's \
-estimates at the time, not the truth{}. J-Alert's figures are from \
+estimates at the time, not the truth{}; the figures leave out a lost track's \
+extrapolated estimates (the timeline says when each track was lost). J-Alert's figures are from \
 <code>data/jalert_timelines.csv</code> (public reporting, whole minutes).</p>",
         if analysis.t0_is_launch {
             ""
