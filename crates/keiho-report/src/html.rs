@@ -90,7 +90,7 @@ pub fn render(record: &EventRecord, analysis: &Analysis, truth: Option<&Truth>) 
     // The verdicts first, then the figures, then the full record.
     summary(&mut h, record, analysis, truth);
     findings(&mut h, analysis);
-    jalert(&mut h, analysis);
+    jalert(&mut h, record, analysis, truth);
     figures_section(&mut h, record, analysis, truth);
     timeline(&mut h, record, analysis);
     delivery(&mut h, analysis);
@@ -265,9 +265,19 @@ truth file given (<code>--truth</code>): the error cannot be computed for a real
     );
 }
 
-fn jalert(h: &mut String, a: &Analysis) {
+fn jalert(h: &mut String, record: &EventRecord, a: &Analysis, truth: Option<&Truth>) {
     h.push_str("<h2 id=\"jalert\">Against J-Alert</h2>\n");
-    let Some(c) = &a.jalert else {
+    // J-Alert counts from the true launch; Keiho records the launch when it is reported.
+    // With the simulator's truth, Keiho is counted from the true launch too.
+    let offset_s = match (record.event.launch_at, truth.and_then(|t| t.launch)) {
+        (Some(recorded), Some(real)) => Some(crate::record::seconds(recorded - real)),
+        _ => None,
+    };
+    let shifted = a.jalert.as_ref().map(|c| match offset_s {
+        Some(s) => c.after_true_launch(s),
+        None => c.clone(),
+    });
+    let Some(c) = &shifted else {
         h.push_str(
             "<p class=\"note\">No real J-Alert event on this launch date (JST) in \
 <code>data/jalert_timelines.csv</code>.</p>\n",
@@ -285,7 +295,7 @@ fn jalert(h: &mut String, a: &Analysis) {
 <tr><td>first alert</td>{}{}<td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\
 <tr><td>end of the call (J-Alert: {}; Keiho: all-clear or last lift)</td>{}{}<td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\
 </tbody></table><p class=\"note\">Sources: {}. J-Alert's minutes are after the real \
-launch as published (to the minute); Keiho's after the launch it recorded.</p>",
+launch as published (to the minute); Keiho's {}.</p>",
         r.event_date_jst,
         escape(&r.launch_jst),
         escape(&r.notes),
@@ -303,7 +313,16 @@ launch as published (to the minute); Keiho's after the launch it recorded.</p>",
         min_cell(c.keiho_end_min),
         diff(c.end_diff_min()),
         ratio(c.end_ratio()),
-        escape(&r.sources)
+        escape(&r.sources),
+        match offset_s {
+            Some(s) => format!(
+                "after the true launch (simulator), which was {s:.1} s before the launch \
+Keiho recorded"
+            ),
+            None => "after the launch it recorded (a real launch is reported after it \
+happens, so this favours Keiho by the detection delay)"
+                .to_owned(),
+        }
     );
 }
 

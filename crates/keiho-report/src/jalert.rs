@@ -72,6 +72,17 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The same comparison with Keiho counted from a launch `offset_s` seconds before
+    /// the one it recorded (the true launch, when known).
+    pub fn after_true_launch(&self, offset_s: f64) -> Self {
+        let m = offset_s / 60.0;
+        Self {
+            real: self.real.clone(),
+            keiho_first_alert_min: self.keiho_first_alert_min.map(|v| v + m),
+            keiho_end_min: self.keiho_end_min.map(|v| v + m),
+        }
+    }
+
     /// Keiho's first alert minus J-Alert's, minutes (negative: Keiho earlier).
     pub fn first_alert_diff_min(&self) -> Option<f64> {
         Some(self.keiho_first_alert_min? - self.real.first_alert_min)

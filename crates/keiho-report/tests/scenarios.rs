@@ -196,6 +196,13 @@ fn check(name: &str) -> String {
                 c.keiho_first_alert_min,
                 analysis.first_alert_s.map(|s| s / 60.0)
             );
+            // The page counts Keiho from the true launch, as J-Alert counts.
+            let true_launch = truth.launch.unwrap();
+            if let Some(first) = alerts.first() {
+                let min = secs(issued(first) - true_launch) / 60.0;
+                let cell = format!("data-min=\"{min:.3}\"");
+                assert!(page.contains(&cell), "{name}: J-Alert table {cell}");
+            }
         }
         if main.as_ref().is_none_or(|(n, _)| alerts.len() > *n) {
             main = Some((alerts.len(), page));
