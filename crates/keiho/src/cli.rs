@@ -85,6 +85,31 @@ pub(crate) enum Command {
     /// CAP 1.2 messages: check them against the standard.
     #[command(subcommand)]
     Cap(CapCommand),
+    /// After-action report of recorded events: one self-contained HTML file per event
+    /// (timeline, figures, J-Alert comparison, what went wrong or was late).
+    Report(ReportArgs),
+}
+
+/// Arguments of `keiho report`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["event", "all"])))]
+pub(crate) struct ReportArgs {
+    /// The database (`keiho replay` or the service wrote it).
+    #[arg(long)]
+    pub(crate) db: PathBuf,
+    /// The event to report on (see `keiho alerts list`).
+    #[arg(long)]
+    pub(crate) event: Option<String>,
+    /// Every event: OUT is a folder, one report per event plus index.html.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// The HTML file to write (with --all: the folder, created if missing).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// The simulator's truth file (`OUT.truth.jsonl` of `keiho simulate`): adds the IIP
+    /// error against the true impacts.
+    #[arg(long)]
+    pub(crate) truth: Option<PathBuf>,
 }
 
 /// Arguments of `keiho replay`.

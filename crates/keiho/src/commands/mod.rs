@@ -8,6 +8,7 @@ mod predict;
 mod regions;
 mod replay;
 mod serve;
+mod report;
 mod simulate;
 mod token;
 
@@ -22,6 +23,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Token(cmd) => token::run(cmd),
+        Command::Report(args) => report::run(&args),
         Command::Predict {
             tracks,
             at,
