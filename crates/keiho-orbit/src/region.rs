@@ -17,12 +17,21 @@
 //!    certainly misses); only the uncertain ones go to the exact region engine:
 //!    `RegionSet::locate` for the sub-satellite point, `RegionSet::hit` with a
 //!    geodesic `Hazard::Circle` for a footprint.
-//! 4. **Transitions** between samples are refined by bisection on the exact test to
-//!    [`REGION_TOL_S`].
+//! 4. **Edges.** Between two samples, the first (entry) or last (exit) covered
+//!    instant is found by scanning the step every [`FINE_STEP_S`] on the
+//!    interpolated track, then bisection on the exact test to [`REGION_TOL_S`].
 //!
-//! Limits, stated: a coverage episode shorter than one near step (10 s, ~75 km of ground
-//! track) that starts and ends between two samples can be missed (a track clipping
-//! a small island or a corner); the footprint is a circle on the local sphere of the
+//! 5. **Brief episodes** that start and end between two near samples (a track
+//!    clipping a corner or a small island) are caught by testing the step's swath
+//!    exactly (`Hazard::Line` or `Hazard::Corridor`) and searching it every
+//!    [`FINE_STEP_S`].
+//!
+//! Passes of one object over one region less than [`MERGE_GAP_S`] apart are merged:
+//! a pass runs from the first to the last coverage of one crossing.
+//!
+//! Limits, stated: an episode shorter than [`FINE_STEP_S`] (~4 km of ground track) can
+//! still be missed; the swath of a step is a geodesic, while the ground track curves
+//! by well under a kilometre over a 10 s step; the footprint is a circle on the local sphere of the
 //! sub-satellite point (error below 1% of its radius, plus the ellipsoid's flattening);
 //! the whole search uses the sub-satellite point of the geodetic normal.
 
@@ -31,15 +40,20 @@ use crate::elements::ElementSet;
 use crate::passes::{check_window, window_warnings};
 use crate::propagate::{Propagator, Track};
 use chrono::{DateTime, Utc};
+use keiho_geo::frames::{WGS84_A_M, WGS84_B_M, WGS84_E2};
 use keiho_geo::{Hazard, RegionIndex, RegionSet};
 use keiho_types::GeoPoint;
 use rayon::prelude::*;
 use serde::Serialize;
 
 /// Sampling step near a region, s.
-pub const REGION_STEP_S: f64 = 10.0;
+pub const REGION_STEP_S: f64 = 20.0;
 /// Time tolerance of region entry and exit, s.
-pub const REGION_TOL_S: f64 = 0.05;
+pub const REGION_TOL_S: f64 = 0.02;
+/// Passes of one object over one region closer than this are one pass, s.
+pub const MERGE_GAP_S: f64 = 60.0;
+/// Step of the search for a brief coverage inside one near step, s.
+pub const FINE_STEP_S: f64 = 0.5;
 /// Mean Earth radius of the bounding sphere, km.
 const R_SPHERE_KM: f64 = 6371.0088;
 /// Earth's rotation, rad/s.
@@ -130,6 +144,9 @@ pub struct RegionPassReport {
 struct Cap {
     centre: [f64; 3],
     radius_rad: f64,
+    /// cos and sin of the radius, for tests by dot product.
+    cos_r: f64,
+    sin_r: f64,
     /// A boundary vertex: a point that belongs to the region.
     vertex: [f64; 3],
 }
@@ -148,6 +165,81 @@ struct Target {
 pub struct RegionWatch<'a> {
     set: &'a RegionSet,
     targets: Vec<Target>,
+    /// A cap around every target, for the first (cheapest) bound.
+    all: Cap,
+    /// Lower bounds of the distance to every target per lat/lon cell near them.
+    grid: BoundGrid,
+}
+
+/// Cell size of [`BoundGrid`], degrees.
+const GRID_DEG: f64 = 0.5;
+
+/// A lat/lon grid over the box around the targets; each cell holds a lower bound of
+/// the distance (km, bounding sphere) from any point of the cell to every target's
+/// polygon parts. Outside the box, the cap around all targets gives the bound.
+#[derive(Debug)]
+struct BoundGrid {
+    lat0: f64,
+    lon0: f64,
+    rows: usize,
+    cols: usize,
+    bound_km: Vec<f32>,
+}
+
+impl BoundGrid {
+    fn build(targets: &[Target], all: &Cap, extra_km: f64) -> Self {
+        let c = all.centre;
+        let lat_c = c[2].clamp(-1.0, 1.0).asin().to_degrees();
+        let lon_c = c[1].atan2(c[0]).to_degrees();
+        let half_deg = (all.radius_rad + extra_km / R_SPHERE_KM).to_degrees();
+        let lat0 = (lat_c - half_deg).max(-90.0);
+        let lat1 = (lat_c + half_deg).min(90.0);
+        let coslat = lat0.abs().max(lat1.abs()).min(89.0).to_radians().cos();
+        let half_lon = (half_deg / coslat).min(180.0);
+        let lon0 = lon_c - half_lon;
+        let rows = ((lat1 - lat0) / GRID_DEG).ceil() as usize;
+        let cols = ((2.0 * half_lon) / GRID_DEG).ceil() as usize;
+        // Half-diagonal of a cell (at most, on the sphere), radians.
+        let half_diag = (2.0f64).sqrt() * GRID_DEG.to_radians() / 2.0 + 1e-6;
+        let parts: Vec<&Cap> = targets.iter().flat_map(|t| t.parts.iter()).collect();
+        let bound_km = (0..rows * cols)
+            .into_par_iter()
+            .map(|k| {
+                let (r, q) = (k / cols, k % cols);
+                let lat = lat0 + (r as f64 + 0.5) * GRID_DEG;
+                let lon = lon0 + (q as f64 + 0.5) * GRID_DEG;
+                let u = unit(lat, lon);
+                let d = parts
+                    .iter()
+                    .map(|p| p.distance_rad(&u))
+                    .fold(f64::INFINITY, f64::min);
+                // Round down: the value is a lower bound.
+                ((d - half_diag) * R_SPHERE_KM).max(0.0) as f32 * 0.999
+            })
+            .collect();
+        Self {
+            lat0,
+            lon0,
+            rows,
+            cols,
+            bound_km,
+        }
+    }
+
+    fn get(&self, lat: f64, lon: f64) -> Option<f64> {
+        let r = ((lat - self.lat0) / GRID_DEG).floor();
+        let mut dl = (lon - self.lon0).rem_euclid(360.0);
+        if dl < 0.0 {
+            dl = 0.0;
+        }
+        let q = (dl / GRID_DEG).floor();
+        if r < 0.0 || q < 0.0 || r as usize >= self.rows || q as usize >= self.cols {
+            return None;
+        }
+        self.bound_km
+            .get(r as usize * self.cols + q as usize)
+            .map(|&v| f64::from(v))
+    }
 }
 
 fn unit(lat_deg: f64, lon_deg: f64) -> [f64; 3] {
@@ -181,11 +273,93 @@ fn cap_of(points: &[[f64; 3]]) -> Option<Cap> {
     let radius = points.iter().map(|p| angle(&centre, p)).fold(0.0, f64::max);
     // Edges are straight in lon/lat, not great circles: a little slack covers the bulge
     // of edges of a few km.
-    Some(Cap {
-        centre,
-        radius_rad: radius + 1e-4,
-        vertex: first,
-    })
+    Some(Cap::new(centre, radius + 1e-4, first))
+}
+
+impl Cap {
+    fn new(centre: [f64; 3], radius_rad: f64, vertex: [f64; 3]) -> Self {
+        Self {
+            centre,
+            radius_rad,
+            cos_r: radius_rad.cos(),
+            sin_r: radius_rad.sin(),
+            vertex,
+        }
+    }
+
+    /// Is `u` farther than `e` (given as cos, sin) from the cap? Dot products only.
+    #[inline]
+    fn beyond(&self, u: &[f64; 3], e: (f64, f64), e_rad: f64) -> bool {
+        self.radius_rad + e_rad < std::f64::consts::PI
+            && dot(u, &self.centre) < self.cos_r * e.0 - self.sin_r * e.1
+    }
+
+    /// Angular distance from `u` to the cap (negative inside).
+    #[inline]
+    fn distance_rad(&self, u: &[f64; 3]) -> f64 {
+        dot(u, &self.centre).clamp(-1.0, 1.0).acos() - self.radius_rad
+    }
+}
+
+/// cos and sin of an angle; series for the tiny reach of the sub-satellite point
+/// (exact to 1e-16 below 1e-3 rad), the library otherwise.
+#[inline]
+fn small_angle_cos_sin(x: f64) -> (f64, f64) {
+    if x < 1e-3 {
+        let x2 = x * x;
+        (
+            1.0 - x2 / 2.0 + x2 * x2 / 24.0,
+            x * (1.0 - x2 / 6.0 + x2 * x2 / 120.0),
+        )
+    } else {
+        (x.cos(), x.sin())
+    }
+}
+
+#[inline]
+fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// Two consecutive near samples and their times (s from the window start).
+struct Segment<'s> {
+    a: &'s Sample,
+    b: &'s Sample,
+    ta: f64,
+    tb: f64,
+}
+
+impl Segment<'_> {
+    /// The sample at `t` in the segment: interpolated along the great-circle arc
+    /// between the ends (slerp; the ground track departs from that arc by well under
+    /// 100 m over a near step, i.e. under 0.02 s), or propagated when the segment is
+    /// a long jump.
+    fn at(&self, track: &Track<'_>, coverage: Coverage, t: f64) -> Option<Sample> {
+        let span = self.tb - self.ta;
+        if span > 2.5 * REGION_STEP_S || span <= 0.0 {
+            return sample(track, t, coverage).ok();
+        }
+        let f = ((t - self.ta) / span).clamp(0.0, 1.0);
+        let (a, b) = (&self.a.u, &self.b.u);
+        // Normalised linear interpolation: over a near step (< 2 deg of arc) its
+        // departure from uniform motion along the arc is below 10 m.
+        let m = [
+            (1.0 - f) * a[0] + f * b[0],
+            (1.0 - f) * a[1] + f * b[1],
+            (1.0 - f) * a[2] + f * b[2],
+        ];
+        let n = dot(&m, &m).sqrt();
+        if n < 1e-9 {
+            return sample(track, t, coverage).ok();
+        }
+        let u = [m[0] / n, m[1] / n, m[2] / n];
+        Some(Sample {
+            lat: u[2].clamp(-1.0, 1.0).asin().to_degrees(),
+            lon: u[1].atan2(u[0]).to_degrees(),
+            u,
+            footprint_km: self.a.footprint_km + f * (self.b.footprint_km - self.a.footprint_km),
+        })
+    }
 }
 
 /// Where the object is at one sample.
@@ -225,7 +399,69 @@ impl<'a> RegionWatch<'a> {
                 parts,
             });
         }
-        Ok(Self { set, targets })
+        let centres: Vec<[f64; 3]> = targets.iter().map(|t| t.cap.centre).collect();
+        let centre =
+            cap_of(&centres).ok_or_else(|| OrbitError::Region("no target regions".to_owned()))?;
+        let radius = targets
+            .iter()
+            .map(|t| angle(&centre.centre, &t.cap.centre) + t.cap.radius_rad)
+            .fold(0.0, f64::max);
+        let all = Cap::new(centre.centre, radius, centre.vertex);
+        // The box reaches 3,000 km beyond the targets: farther out, the all-targets cap
+        // is nearly as tight and jumps are long anyway.
+        let grid = BoundGrid::build(&targets, &all, 3_000.0);
+        Ok(Self {
+            set,
+            targets,
+            all,
+            grid,
+        })
+    }
+
+    /// A lower bound of the distance (km, on the bounding sphere) from `u` to every
+    /// target. Bounds below `near_km` are tightened with the polygon parts' caps.
+    fn lower_bound_km(&self, u: &[f64; 3], near_km: f64) -> f64 {
+        let global = R_SPHERE_KM * self.all.distance_rad(u);
+        if global > near_km {
+            return global;
+        }
+        let near_rad = near_km / R_SPHERE_KM;
+        let near = near_rad.sin_cos();
+        let near = (near.1, near.0);
+        // The nearest target cap maximises cos(angle - radius): one acos, not one each.
+        let mut best_key = f64::NEG_INFINITY;
+        let mut inside = false;
+        for tg in &self.targets {
+            let c = dot(u, &tg.cap.centre);
+            inside |= c >= tg.cap.cos_r;
+            let key = c * tg.cap.cos_r + (1.0 - c * c).max(0.0).sqrt() * tg.cap.sin_r;
+            best_key = best_key.max(key);
+        }
+        let nearest_cap_km = if inside {
+            0.0
+        } else {
+            R_SPHERE_KM * best_key.clamp(-1.0, 1.0).acos()
+        };
+        if nearest_cap_km > near_km {
+            return nearest_cap_km;
+        }
+        let mut best = f64::INFINITY;
+        for tg in &self.targets {
+            if tg.cap.beyond(u, near, near_rad) {
+                best = best.min(near_km);
+                continue;
+            }
+            for p in &tg.parts {
+                // A part beyond `near` is at least `near` away: enough for the bound.
+                let dp = if p.beyond(u, near, near_rad) {
+                    near_km
+                } else {
+                    R_SPHERE_KM * p.distance_rad(u)
+                };
+                best = best.min(dp);
+            }
+        }
+        best
     }
 
     /// Every Japanese prefecture (JP-01 .. JP-47).
@@ -306,6 +542,8 @@ impl<'a> RegionWatch<'a> {
         let mut prev_t = 0.0;
         let mut t = 0.0;
         let mut first = true;
+        let mut prev_near = false;
+        let mut prev_sample: Option<Sample> = None;
         loop {
             let s = match sample(&track, t, coverage) {
                 Ok(s) => s,
@@ -314,11 +552,9 @@ impl<'a> RegionWatch<'a> {
                     break;
                 }
             };
-            let d_min = self
-                .targets
-                .iter()
-                .map(|tg| R_SPHERE_KM * (angle(&s.u, &tg.cap.centre) - tg.cap.radius_rad))
-                .fold(f64::INFINITY, f64::min);
+            let d_min = self.grid.get(s.lat, s.lon).unwrap_or_else(|| {
+                self.lower_bound_km(&s.u, margin_km + v_max_km_s * REGION_STEP_S)
+            });
             let gap_km = d_min - margin_km;
             let far = gap_km > v_max_km_s * REGION_STEP_S;
             if far {
@@ -326,6 +562,12 @@ impl<'a> RegionWatch<'a> {
             } else {
                 self.coverage_state(&s, &mut state);
             }
+            let seg = Segment {
+                a: prev_sample.as_ref().unwrap_or(&s),
+                b: &s,
+                ta: prev_t,
+                tb: t,
+            };
             for i in 0..n {
                 let entered = state[i] && (first || !prev_state[i]);
                 let left = !state[i] && !first && prev_state[i];
@@ -333,17 +575,34 @@ impl<'a> RegionWatch<'a> {
                     let start = if first {
                         0.0
                     } else {
-                        self.refine(&track, coverage, i, prev_t, t, false)
+                        self.edge(&track, coverage, &seg, i, (prev_t, t), true)
+                            .unwrap_or(t)
                     };
-                    let fp =
-                        sample(&track, start, coverage).map_or(s.footprint_km, |x| x.footprint_km);
+                    let fp = seg
+                        .at(&track, coverage, start)
+                        .map_or(s.footprint_km, |x| x.footprint_km);
                     open[i] = Some((start, fp));
                 }
                 if left && let Some((start, fp)) = open[i].take() {
-                    let end = self.refine(&track, coverage, i, prev_t, t, true);
+                    let end = self
+                        .edge(&track, coverage, &seg, i, (prev_t, t), false)
+                        .unwrap_or(prev_t);
                     passes.push(self.pass(elements, &track, i, start, end, fp, span_s));
                 }
             }
+            if prev_near && prev_sample.is_some() {
+                self.brief_episodes(
+                    elements,
+                    &track,
+                    coverage,
+                    &seg,
+                    (&prev_state, &state),
+                    span_s,
+                    &mut passes,
+                );
+            }
+            prev_near = !far && !first;
+            prev_sample = Some(s);
             first = false;
             std::mem::swap(&mut prev_state, &mut state);
             prev_t = t;
@@ -362,8 +621,78 @@ impl<'a> RegionWatch<'a> {
                 passes.push(self.pass(elements, &track, i, start, prev_t, fp, span_s));
             }
         }
+        let mut passes = merge_close(passes);
         sort_passes(&mut passes);
         Ok(RegionPassReport { passes, warnings })
+    }
+
+    /// Coverage that starts and ends between two near samples: the swath of the step
+    /// (a geodesic line, or a corridor as wide as the footprint) is tested exactly
+    /// against the regions whose part caps it comes near; where it touches one, the
+    /// step is searched every [`FINE_STEP_S`] for a covered instant, then both edges
+    /// are refined. Episodes shorter than [`FINE_STEP_S`] are still missed.
+    #[allow(clippy::too_many_arguments)]
+    fn brief_episodes(
+        &self,
+        elements: &ElementSet,
+        track: &Track<'_>,
+        coverage: Coverage,
+        seg: &Segment<'_>,
+        (before, after): (&[bool], &[bool]),
+        span_s: f64,
+        passes: &mut Vec<RegionPass>,
+    ) {
+        let (a, b) = (seg.a, seg.b);
+        let r = a.footprint_km.max(b.footprint_km);
+        let reach = (1.01 * r + 2.0) / R_SPHERE_KM;
+        let half = 0.5 * dot(&a.u, &b.u).clamp(-1.0, 1.0).acos();
+        let m = [a.u[0] + b.u[0], a.u[1] + b.u[1], a.u[2] + b.u[2]];
+        let norm = (m[0] * m[0] + m[1] * m[1] + m[2] * m[2]).sqrt();
+        if norm < 1e-9 {
+            return;
+        }
+        let mid = [m[0] / norm, m[1] / norm, m[2] / norm];
+        let e = (reach + half).sin_cos();
+        let e = (e.1, e.0);
+        let candidates: Vec<usize> = (0..self.targets.len())
+            .filter(|&i| !before[i] && !after[i])
+            .filter(|&i| {
+                let tg = &self.targets[i];
+                !tg.cap.beyond(&mid, e, reach + half)
+                    && tg.parts.iter().any(|p| !p.beyond(&mid, e, reach + half))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let (Ok(pa), Ok(pb)) = (GeoPoint::new(a.lat, a.lon), GeoPoint::new(b.lat, b.lon)) else {
+            return;
+        };
+        let swath = if r <= 0.0 {
+            Hazard::Line(vec![pa, pb])
+        } else {
+            Hazard::Corridor {
+                line: vec![pa, pb],
+                half_width_km: r,
+            }
+        };
+        let Ok(hit) = self.set.hit(&swath) else {
+            return;
+        };
+        for i in candidates {
+            if !hit.contains(&self.targets[i].region) {
+                continue;
+            }
+            let span = (seg.ta, seg.tb);
+            let (Some(start), Some(end)) = (
+                self.edge(track, coverage, seg, i, span, true),
+                self.edge(track, coverage, seg, i, span, false),
+            ) else {
+                continue;
+            };
+            let fp = seg.at(track, coverage, start).map_or(r, |x| x.footprint_km);
+            passes.push(self.pass(elements, track, i, start, end, fp, span_s));
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -392,33 +721,85 @@ impl<'a> RegionWatch<'a> {
         }
     }
 
-    /// Bisection on target `i`'s exact coverage between two samples.
-    fn refine(
+    /// The first (`entry`) or last (`!entry`) instant target `i` is covered in
+    /// `[lo, hi]`: a scan every [`FINE_STEP_S`] from that end (on the segment's
+    /// interpolated track, testing this target only), then bisection to
+    /// [`REGION_TOL_S`]. `None` when no scanned instant is covered.
+    fn edge(
         &self,
         track: &Track<'_>,
         coverage: Coverage,
+        seg: &Segment<'_>,
         i: usize,
-        mut lo: f64,
-        mut hi: f64,
-        starts_true: bool,
-    ) -> f64 {
-        let mut buf = vec![false; self.targets.len()];
-        while hi - lo > REGION_TOL_S {
-            let mid = 0.5 * (lo + hi);
-            let covered = match sample(track, mid, coverage) {
-                Ok(s) => {
-                    self.coverage_state(&s, &mut buf);
-                    buf[i]
-                }
-                Err(_) => false,
-            };
-            if covered == starts_true {
-                lo = mid;
+        (lo, hi): (f64, f64),
+        entry: bool,
+    ) -> Option<f64> {
+        let covered = |t: f64| {
+            seg.at(track, coverage, t)
+                .is_some_and(|s| self.covers(&s, i))
+        };
+        let n = ((hi - lo) / FINE_STEP_S).ceil().max(1.0) as usize;
+        let at = |k: usize| {
+            if entry {
+                (lo + k as f64 * FINE_STEP_S).min(hi)
             } else {
-                hi = mid;
+                (hi - k as f64 * FINE_STEP_S).max(lo)
+            }
+        };
+        let k = (0..=n).find(|&k| covered(at(k)))?;
+        if k == 0 {
+            return Some(at(0));
+        }
+        // Uncovered at at(k - 1), covered at at(k).
+        let (mut out, mut inn) = (at(k - 1), at(k));
+        while (inn - out).abs() > REGION_TOL_S {
+            let mid = 0.5 * (out + inn);
+            if covered(mid) {
+                inn = mid;
+            } else {
+                out = mid;
             }
         }
-        0.5 * (lo + hi)
+        Some(0.5 * (out + inn))
+    }
+
+    /// Does the footprint (or sub-satellite point) at `s` cover target `i`?
+    fn covers(&self, s: &Sample, i: usize) -> bool {
+        let tg = &self.targets[i];
+        let r = s.footprint_km;
+        let reach = (1.01 * r + 2.0) / R_SPHERE_KM;
+        let reach_cs = small_angle_cos_sin(reach);
+        if tg.cap.beyond(&s.u, reach_cs, reach) {
+            return false;
+        }
+        let sure = (r / 1.01 - 2.0) / R_SPHERE_KM;
+        let cos_sure = sure.cos();
+        let mut maybe = false;
+        for part in &tg.parts {
+            if part.beyond(&s.u, reach_cs, reach) {
+                continue;
+            }
+            if sure > 0.0 && dot(&s.u, &part.vertex) > cos_sure {
+                return true;
+            }
+            maybe = true;
+        }
+        if !maybe {
+            return false;
+        }
+        let Ok(p) = GeoPoint::new(s.lat, s.lon) else {
+            return false;
+        };
+        if r <= 0.0 {
+            self.set.locate(p) == Some(tg.region)
+        } else {
+            self.set
+                .hit(&Hazard::Circle {
+                    centre: p,
+                    radius_km: r,
+                })
+                .is_ok_and(|h| h.contains(&tg.region))
+        }
     }
 
     /// Which targets the footprint (or sub-satellite point) covers at one sample.
@@ -426,19 +807,21 @@ impl<'a> RegionWatch<'a> {
         let r = s.footprint_km;
         let reach = (1.01 * r + 2.0) / R_SPHERE_KM;
         let sure = (r / 1.01 - 2.0) / R_SPHERE_KM;
+        let cos_sure = sure.cos();
+        let reach_cs = small_angle_cos_sin(reach);
         let mut uncertain = false;
         let mut located: Option<Option<RegionIndex>> = None;
         for (i, tg) in self.targets.iter().enumerate() {
             out[i] = false;
-            if angle(&s.u, &tg.cap.centre) - tg.cap.radius_rad > reach {
+            if tg.cap.beyond(&s.u, reach_cs, reach) {
                 continue;
             }
             let mut maybe = false;
             for part in &tg.parts {
-                if angle(&s.u, &part.centre) - part.radius_rad > reach {
+                if part.beyond(&s.u, reach_cs, reach) {
                     continue;
                 }
-                if sure > 0.0 && angle(&s.u, &part.vertex) < sure {
+                if sure > 0.0 && dot(&s.u, &part.vertex) > cos_sure {
                     out[i] = true;
                     maybe = false;
                     break;
@@ -483,7 +866,8 @@ impl<'a> RegionWatch<'a> {
     }
 
     fn sure_by_vertex(&self, tg: &Target, s: &Sample, sure: f64) -> bool {
-        sure > 0.0 && tg.parts.iter().any(|p| angle(&s.u, &p.vertex) < sure)
+        let cos_sure = sure.cos();
+        sure > 0.0 && tg.parts.iter().any(|p| dot(&s.u, &p.vertex) > cos_sure)
     }
 }
 
@@ -492,13 +876,47 @@ fn sample(
     t: f64,
     coverage: Coverage,
 ) -> Result<Sample, crate::PropagationError> {
-    let g = keiho_geo::frames::Geodetic::from_ecef(&track.ecef_m(t)?);
-    let lon = (g.lon_deg + 180.0).rem_euclid(360.0) - 180.0;
+    let r = track.ecef_m(t)?;
+    let (x, y, z) = (r.x, r.y, r.z);
+    // Bowring's formula, one step, with sines and cosines by normalisation: a few
+    // millimetres at LEO heights (keiho_geo's `Geodetic::from_ecef` iterates to
+    // sub-millimetre at ~10x the cost; the search needs neither).
+    let p = x.hypot(y);
+    let (a, b, e2) = (WGS84_A_M, WGS84_B_M, WGS84_E2);
+    let ep2 = e2 / (1.0 - e2);
+    let (st, ct) = {
+        let (num, den) = (z * a, p * b);
+        let h = num.hypot(den);
+        if h > 0.0 {
+            (num / h, den / h)
+        } else {
+            (0.0, 1.0)
+        }
+    };
+    let num = z + ep2 * b * st * st * st;
+    let den = p - e2 * a * ct * ct * ct;
+    let h = num.hypot(den);
+    let (sphi, cphi) = if h > 0.0 {
+        (num / h, den / h)
+    } else {
+        (0.0, 1.0)
+    };
+    let n = a / (1.0 - e2 * sphi * sphi).sqrt();
+    let alt_m = if cphi.abs() > 1e-9 {
+        p / cphi - n
+    } else {
+        z.abs() - b
+    };
+    let (clam, slam) = if p > 0.0 { (x / p, y / p) } else { (1.0, 0.0) };
+    let lat = sphi.atan2(cphi).to_degrees();
     Ok(Sample {
-        lat: g.lat_deg,
-        lon,
-        u: unit(g.lat_deg, lon),
-        footprint_km: coverage.radius_km(g.alt_m / 1000.0, local_radius_km(g.lat_deg)),
+        lat,
+        lon: y.atan2(x).to_degrees(),
+        u: [cphi * clam, cphi * slam, sphi],
+        footprint_km: match coverage {
+            Coverage::SubSatellitePoint => 0.0,
+            c => c.radius_km(alt_m / 1000.0, local_radius_km(lat)),
+        },
     })
 }
 
@@ -509,6 +927,30 @@ fn local_radius_km(lat_deg: f64) -> f64 {
     let num = (a * a * c).powi(2) + (b * b * s).powi(2);
     let den = (a * c).powi(2) + (b * s).powi(2);
     (num / den).sqrt()
+}
+
+/// Join passes of one object over one region separated by less than [`MERGE_GAP_S`]
+/// (a track leaving a coast and crossing a bay is one pass, not three).
+fn merge_close(mut passes: Vec<RegionPass>) -> Vec<RegionPass> {
+    passes.sort_by(|a, b| a.region.cmp(&b.region).then(a.start.cmp(&b.start)));
+    let mut out: Vec<RegionPass> = Vec::with_capacity(passes.len());
+    for p in passes {
+        if let Some(last) = out.last_mut()
+            && last.region == p.region
+            && (p.start - last.end).num_milliseconds() < (MERGE_GAP_S * 1000.0) as i64
+        {
+            if p.end > last.end {
+                last.end = p.end;
+                last.ends_after_window = p.ends_after_window;
+            }
+            last.duration_s =
+                ((last.end - last.start).num_microseconds().unwrap_or(0) as f64 / 1e3).round()
+                    / 1e3;
+            continue;
+        }
+        out.push(p);
+    }
+    out
 }
 
 fn sort_passes(passes: &mut [RegionPass]) {
