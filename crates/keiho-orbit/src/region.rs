@@ -922,7 +922,7 @@ fn sample(
 
 /// Geocentric radius of the WGS84 ellipsoid at a geodetic latitude, km.
 fn local_radius_km(lat_deg: f64) -> f64 {
-    let (a, b) = (6378.137_f64, 6356.752_314_245_f64);
+    let (a, b) = (WGS84_A_M / 1000.0, WGS84_B_M / 1000.0);
     let (s, c) = lat_deg.to_radians().sin_cos();
     let num = (a * a * c).powi(2) + (b * b * s).powi(2);
     let den = (a * c).powi(2) + (b * s).powi(2);
