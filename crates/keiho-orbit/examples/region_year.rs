@@ -65,7 +65,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let epoch = DateTime::parse_from_rfc3339("2024-06-01T00:00:00Z")?.to_utc();
     let sets = parse_elements(&synthetic_omm(objects, epoch))?;
     let regions = RegionSet::bundled()?;
+    let prepared = Instant::now();
     let watch = RegionWatch::japan_prefectures(regions)?;
+    let prepare_s = prepared.elapsed().as_secs_f64();
     let coverage = Coverage::from_half_angle(half_angle)?;
     let started = Instant::now();
     let report = watch.passes_many(&sets, epoch, epoch + Duration::days(days), coverage)?;
@@ -74,7 +76,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.passes.iter().map(|p| p.region.as_str()).collect();
     println!(
         "{objects} objects x {} regions x {days} days, half-angle {half_angle} deg, {} threads: \
-         {elapsed:.2} s; {} passes over {} regions; {} warnings",
+         {elapsed:.2} s (regions prepared in {prepare_s:.2} s); {} passes over {} regions; \
+         {} warnings",
         watch.len(),
         rayon::current_num_threads(),
         report.passes.len(),

@@ -35,8 +35,8 @@ pub use frames::{LookAngles, Observer};
 pub use passes::{POINT_STEP_S, PassEvent, PointPass, PointPassReport, TIME_TOL_S, point_passes};
 pub use propagate::{EarthFixedState, PropagationError, Propagator, Sgp4Mode, TemeState, Track};
 pub use region::{
-    Coverage, FINE_STEP_S, MERGE_GAP_S, REGION_STEP_S, REGION_TOL_S, RegionPass, RegionPassReport,
-    RegionWatch, region_passes,
+    Coverage, FINE_STEP_S, FOOTPRINT_SCAN_S, MERGE_GAP_S, REGION_STEP_S, REGION_TOL_S, RegionPass,
+    RegionPassReport, RegionWatch, region_passes,
 };
 
 /// Any failure of an orbit computation.

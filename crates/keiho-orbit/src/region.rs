@@ -12,6 +12,8 @@
 //!    10%). When it is farther from every region cap than the largest footprint, the
 //!    search jumps ahead by the time it needs to get closer: no coverage can start in
 //!    that time. Most of each orbit is crossed in a few jumps.
+//!    A 0.5-degree grid around the targets holds, per cell, a lower bound of the
+//!    distance to every polygon part, so the bound costs one lookup.
 //! 3. **Near a region** the state is sampled every [`REGION_STEP_S`]. Each target is
 //!    decided by its part caps when they suffice (footprint certainly touches, or
 //!    certainly misses); only the uncertain ones go to the exact region engine:
@@ -20,7 +22,6 @@
 //! 4. **Edges.** Between two samples, the first (entry) or last (exit) covered
 //!    instant is found by scanning the step every [`FINE_STEP_S`] on the
 //!    interpolated track, then bisection on the exact test to [`REGION_TOL_S`].
-//!
 //! 5. **Brief episodes** that start and end between two near samples (a track
 //!    clipping a corner or a small island) are caught by testing the step's swath
 //!    exactly (`Hazard::Line` or `Hazard::Corridor`) and searching it every
@@ -30,10 +31,16 @@
 //! a pass runs from the first to the last coverage of one crossing.
 //!
 //! Limits, stated: an episode shorter than [`FINE_STEP_S`] (~4 km of ground track) can
-//! still be missed; the swath of a step is a geodesic, while the ground track curves
-//! by well under a kilometre over a 10 s step; the footprint is a circle on the local sphere of the
-//! sub-satellite point (error below 1% of its radius, plus the ellipsoid's flattening);
-//! the whole search uses the sub-satellite point of the geodetic normal.
+//! be missed ([`FOOTPRINT_SCAN_S`] for a footprint, whose exact test is far dearer); between samples the track is interpolated along the great-circle arc,
+//! while the real ground track departs from it by tens of metres over a 20 s step
+//! (the Earth's rotation speed under the track changes with latitude), i.e. well
+//! under 0.01 s; `tests/region_passes.rs` checks entries and exits against a 0.1 s
+//! brute-force scan at 0.15 s. The footprint is a circle on the local sphere of the
+//! sub-satellite point (error below 1% of its radius, plus the ellipsoid's
+//! flattening); the whole search uses the sub-satellite point of the geodetic normal.
+//!
+//! Cost (BENCHMARKS.md): a year of 1,000 LEO objects over the 47 prefectures takes
+//! about 80 s of CPU, ~40 s on this machine's two cores when they are free.
 
 use crate::OrbitError;
 use crate::elements::ElementSet;
@@ -50,6 +57,8 @@ use serde::Serialize;
 pub const REGION_STEP_S: f64 = 20.0;
 /// Time tolerance of region entry and exit, s.
 pub const REGION_TOL_S: f64 = 0.02;
+/// Edge scan step for footprints, s (see [`FINE_STEP_S`] for the sub-satellite point).
+pub const FOOTPRINT_SCAN_S: f64 = 5.0;
 /// Passes of one object over one region closer than this are one pass, s.
 pub const MERGE_GAP_S: f64 = 60.0;
 /// Step of the search for a brief coverage inside one near step, s.
@@ -722,7 +731,7 @@ impl<'a> RegionWatch<'a> {
     }
 
     /// The first (`entry`) or last (`!entry`) instant target `i` is covered in
-    /// `[lo, hi]`: a scan every [`FINE_STEP_S`] from that end (on the segment's
+    /// `[lo, hi]`: a scan every [`FINE_STEP_S`] ([`FOOTPRINT_SCAN_S`]) from that end (on the segment's
     /// interpolated track, testing this target only), then bisection to
     /// [`REGION_TOL_S`]. `None` when no scanned instant is covered.
     fn edge(
@@ -738,12 +747,18 @@ impl<'a> RegionWatch<'a> {
             seg.at(track, coverage, t)
                 .is_some_and(|s| self.covers(&s, i))
         };
-        let n = ((hi - lo) / FINE_STEP_S).ceil().max(1.0) as usize;
+        // A footprint's exact test (a geodesic circle against the polygons) costs ~100x
+        // a point's, and its coverage changes smoothly: scan it coarser.
+        let step = match coverage {
+            Coverage::SubSatellitePoint => FINE_STEP_S,
+            Coverage::NadirCone { .. } => FOOTPRINT_SCAN_S,
+        };
+        let n = ((hi - lo) / step).ceil().max(1.0) as usize;
         let at = |k: usize| {
             if entry {
-                (lo + k as f64 * FINE_STEP_S).min(hi)
+                (lo + k as f64 * step).min(hi)
             } else {
-                (hi - k as f64 * FINE_STEP_S).max(lo)
+                (hi - k as f64 * step).max(lo)
             }
         };
         let k = (0..=n).find(|&k| covered(at(k)))?;
