@@ -24,8 +24,12 @@
 //!    interpolated track, then bisection on the exact test to [`REGION_TOL_S`].
 //! 5. **Brief episodes** that start and end between two near samples (a track
 //!    clipping a corner or a small island) are caught by testing the step's swath
-//!    exactly (`Hazard::Line` or `Hazard::Corridor`) and searching it every
-//!    [`FINE_STEP_S`].
+//!    exactly (`Hazard::Line`) and searching it every [`FINE_STEP_S`]; for a
+//!    footprint, by scanning the step every [`FOOTPRINT_SCAN_S`].
+//!
+//! A footprint's exact test first bounds the distance to the region's boundary by its
+//! nearest vertex (above) and that minus half the longest edge (below); only the band
+//! between goes to `RegionSet::hit` with a geodesic `Hazard::Circle`.
 //!
 //! Passes of one object over one region less than [`MERGE_GAP_S`] apart are merged:
 //! a pass runs from the first to the last coverage of one crossing.
@@ -167,6 +171,11 @@ struct Target {
     name: String,
     cap: Cap,
     parts: Vec<Cap>,
+    /// Every boundary vertex of each part (all rings), for the footprint test.
+    vertices: Vec<Vec<[f64; 3]>>,
+    /// Half the longest edge of each part, radians: every boundary point is at most
+    /// this far from a vertex.
+    half_edge_rad: Vec<f64>,
 }
 
 /// Target regions prepared for pass searches; build once, use for many objects.
@@ -390,11 +399,28 @@ impl<'a> RegionWatch<'a> {
                 .ok_or_else(|| OrbitError::Region(format!("no region with code {code:?}")))?;
             let r = set.region(region);
             let mut parts = Vec::new();
+            let mut vertices = Vec::new();
+            let mut half_edge_rad = Vec::new();
             let mut all = Vec::new();
             for poly in &r.geometry {
                 let pts: Vec<[f64; 3]> = poly.exterior().coords().map(|c| unit(c.y, c.x)).collect();
                 if let Some(cap) = cap_of(&pts) {
+                    let mut verts = pts.clone();
+                    for hole in poly.interiors() {
+                        verts.extend(hole.coords().map(|c| unit(c.y, c.x)));
+                    }
+                    let half = std::iter::once(poly.exterior())
+                        .chain(poly.interiors())
+                        .flat_map(|ring| {
+                            ring.lines().map(|l| {
+                                angle(&unit(l.start.y, l.start.x), &unit(l.end.y, l.end.x))
+                            })
+                        })
+                        .fold(0.0, f64::max)
+                        / 2.0;
                     parts.push(cap);
+                    vertices.push(verts);
+                    half_edge_rad.push(half);
                 }
                 all.extend(pts);
             }
@@ -406,6 +432,8 @@ impl<'a> RegionWatch<'a> {
                 name: r.name_en.clone(),
                 cap,
                 parts,
+                vertices,
+                half_edge_rad,
             });
         }
         let centres: Vec<[f64; 3]> = targets.iter().map(|t| t.cap.centre).collect();
@@ -677,19 +705,22 @@ impl<'a> RegionWatch<'a> {
         let (Ok(pa), Ok(pb)) = (GeoPoint::new(a.lat, a.lon), GeoPoint::new(b.lat, b.lon)) else {
             return;
         };
-        let swath = if r <= 0.0 {
-            Hazard::Line(vec![pa, pb])
+        // A point's swath is tested exactly; a footprint's would be a geodesic corridor
+        // hundreds of km wide, far dearer than scanning it (`edge` does) every
+        // FOOTPRINT_SCAN_S, which is what a footprint's edges get anyway.
+        let hit = if r <= 0.0 {
+            let Ok(hit) = self.set.hit(&Hazard::Line(vec![pa, pb])) else {
+                return;
+            };
+            Some(hit)
         } else {
-            Hazard::Corridor {
-                line: vec![pa, pb],
-                half_width_km: r,
-            }
-        };
-        let Ok(hit) = self.set.hit(&swath) else {
-            return;
+            None
         };
         for i in candidates {
-            if !hit.contains(&self.targets[i].region) {
+            if hit
+                .as_ref()
+                .is_some_and(|h| !h.contains(&self.targets[i].region))
+            {
                 continue;
             }
             let span = (seg.ta, seg.tb);
@@ -805,84 +836,44 @@ impl<'a> RegionWatch<'a> {
         let Ok(p) = GeoPoint::new(s.lat, s.lon) else {
             return false;
         };
-        if r <= 0.0 {
-            self.set.locate(p) == Some(tg.region)
-        } else {
-            self.set
-                .hit(&Hazard::Circle {
-                    centre: p,
-                    radius_km: r,
-                })
-                .is_ok_and(|h| h.contains(&tg.region))
+        let inside = self.set.locate(p) == Some(tg.region);
+        if r <= 0.0 || inside {
+            return inside;
         }
+        // Outside the region, the footprint touches it when the boundary comes within
+        // r. The nearest vertex bounds that distance from above, and from below once
+        // the half edge is taken off; sphere distances are within 0.6% of WGS84.
+        let mut best_dot = -1.0f64;
+        let mut half_edge = 0.0f64;
+        for (k, part) in tg.parts.iter().enumerate() {
+            if part.beyond(&s.u, reach_cs, reach) {
+                continue;
+            }
+            half_edge = half_edge.max(tg.half_edge_rad[k]);
+            for v in &tg.vertices[k] {
+                best_dot = best_dot.max(dot(&s.u, v));
+            }
+        }
+        let nearest_km = R_SPHERE_KM * best_dot.clamp(-1.0, 1.0).acos();
+        if nearest_km * 1.01 + 0.1 < r {
+            return true;
+        }
+        if (nearest_km - R_SPHERE_KM * half_edge) / 1.01 - 0.1 > r {
+            return false;
+        }
+        self.set
+            .hit(&Hazard::Circle {
+                centre: p,
+                radius_km: r,
+            })
+            .is_ok_and(|h| h.contains(&tg.region))
     }
 
     /// Which targets the footprint (or sub-satellite point) covers at one sample.
     fn coverage_state(&self, s: &Sample, out: &mut [bool]) {
-        let r = s.footprint_km;
-        let reach = (1.01 * r + 2.0) / R_SPHERE_KM;
-        let sure = (r / 1.01 - 2.0) / R_SPHERE_KM;
-        let cos_sure = sure.cos();
-        let reach_cs = small_angle_cos_sin(reach);
-        let mut uncertain = false;
-        let mut located: Option<Option<RegionIndex>> = None;
-        for (i, tg) in self.targets.iter().enumerate() {
-            out[i] = false;
-            if tg.cap.beyond(&s.u, reach_cs, reach) {
-                continue;
-            }
-            let mut maybe = false;
-            for part in &tg.parts {
-                if part.beyond(&s.u, reach_cs, reach) {
-                    continue;
-                }
-                if sure > 0.0 && dot(&s.u, &part.vertex) > cos_sure {
-                    out[i] = true;
-                    maybe = false;
-                    break;
-                }
-                maybe = true;
-            }
-            if !maybe {
-                continue;
-            }
-            if r <= 0.0 {
-                let here = *located.get_or_insert_with(|| {
-                    GeoPoint::new(s.lat, s.lon)
-                        .ok()
-                        .and_then(|p| self.set.locate(p))
-                });
-                out[i] = here == Some(tg.region);
-            } else {
-                uncertain = true;
-                // Mark as pending; resolved below with one exact query for all.
-                out[i] = true;
-            }
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.covers(s, i);
         }
-        if !uncertain {
-            return;
-        }
-        let hit: Vec<RegionIndex> = GeoPoint::new(s.lat, s.lon)
-            .ok()
-            .and_then(|centre| {
-                self.set
-                    .hit(&Hazard::Circle {
-                        centre,
-                        radius_km: r,
-                    })
-                    .ok()
-            })
-            .unwrap_or_default();
-        for (i, tg) in self.targets.iter().enumerate() {
-            if out[i] && !self.sure_by_vertex(tg, s, sure) {
-                out[i] = hit.contains(&tg.region);
-            }
-        }
-    }
-
-    fn sure_by_vertex(&self, tg: &Target, s: &Sample, sure: f64) -> bool {
-        let cos_sure = sure.cos();
-        sure > 0.0 && tg.parts.iter().any(|p| dot(&s.u, &p.vertex) > cos_sure)
     }
 }
 
