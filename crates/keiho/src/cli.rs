@@ -88,6 +88,11 @@ pub(crate) enum Command {
     /// After-action report of recorded events: one self-contained HTML file per event
     /// (timeline, figures, J-Alert comparison, what went wrong or was late).
     Report(ReportArgs),
+    /// Orbit watch: element sets (TLE, CCSDS OMM KVN or XML) kept with their history.
+    #[command(subcommand)]
+    Orbit(OrbitCommand),
+    /// Satellite passes over regions or a place, from element sets (SGP4).
+    Passes(PassesArgs),
 }
 
 /// Arguments of `keiho report`.
@@ -110,6 +115,66 @@ pub(crate) struct ReportArgs {
     /// error against the true impacts.
     #[arg(long)]
     pub(crate) truth: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrbitCommand {
+    /// Add the element sets of a file (TLE, OMM KVN or OMM XML) to the catalogue;
+    /// sets already there (same object and epoch) are left as they are.
+    Add {
+        /// Element sets file (`-` for stdin).
+        file: PathBuf,
+        /// SQLite database (created if missing; shared with the alert log is fine).
+        #[arg(long, default_value = "keiho.db")]
+        db: PathBuf,
+    },
+    /// One line per object in the catalogue (or JSON with --json).
+    List {
+        /// SQLite database.
+        #[arg(long, default_value = "keiho.db")]
+        db: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Arguments of `keiho passes`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["region", "lat"])))]
+pub(crate) struct PassesArgs {
+    /// Element sets file (TLE, OMM KVN or OMM XML). With several sets of one object,
+    /// the one whose epoch is nearest the middle of the window is used.
+    #[arg(long)]
+    pub(crate) elements: PathBuf,
+    /// Regions to watch (codes, comma-separated, e.g. `JP-47,JP-46`).
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["lat", "lon"])]
+    pub(crate) region: Vec<String>,
+    /// Latitude of a place, degrees north (with --lon).
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
+    pub(crate) lat: Option<f64>,
+    /// Longitude of a place, degrees east (with --lat).
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
+    pub(crate) lon: Option<f64>,
+    /// Height of the place above the WGS84 ellipsoid, m.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub(crate) alt_m: f64,
+    /// Start of the window: RFC 3339 (`2024-06-06T05:00:00Z`) or a UTC date.
+    #[arg(long)]
+    pub(crate) from: String,
+    /// Length of the window, days.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) days: f64,
+    /// Minimum elevation of a pass over a place, degrees.
+    #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
+    pub(crate) min_elevation: f64,
+    /// Half-angle of a nadir-pointing sensor's cone, degrees; 0: the sub-satellite
+    /// point must be inside the region.
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) half_angle: f64,
+    /// JSON output.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Arguments of `keiho replay`.

@@ -4,6 +4,7 @@ mod alerts;
 mod cap;
 mod demo;
 mod iip;
+mod orbit;
 mod predict;
 mod regions;
 mod replay;
@@ -38,5 +39,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
             list,
         } => simulate::run(scenario, out, seed, list),
         Command::Iip { ecef, vel, beta } => iip::run(ecef, vel, beta),
+        Command::Orbit(cmd) => orbit::run(cmd),
+        Command::Passes(args) => orbit::passes(&args),
     }
 }
