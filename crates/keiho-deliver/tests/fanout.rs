@@ -23,8 +23,8 @@ async fn every_subscriber_in_the_alerted_regions_gets_one_message() {
         },
         ..DeliveryConfig::default()
     };
-    let d = Delivery::open_with_push(&dir.path().join("keiho.db"), config, push.clone())
-        .expect("open");
+    let d =
+        Delivery::open_with_push(&dir.path().join("keiho.db"), config, push.clone()).expect("open");
     let naha = GeoPoint::new(26.2124, 127.6809).expect("point"); // JP-47
     let kagoshima = GeoPoint::new(31.5966, 130.5571).expect("point"); // JP-46
     let tokyo = GeoPoint::new(35.6895, 139.6917).expect("point"); // JP-13
@@ -51,12 +51,12 @@ async fn every_subscriber_in_the_alerted_regions_gets_one_message() {
         .map(|s| s.id)
         .collect();
     // One Okinawa device fails twice, then accepts.
-    push.fail_times
-        .lock()
-        .expect("lock")
-        .insert(okinawa[0], 2);
+    push.fail_times.lock().expect("lock").insert(okinawa[0], 2);
     // One leaves before the alert.
-    assert!(d.unregister_subscriber(kagoshima_ids[0]).expect("unregister"));
+    assert!(
+        d.unregister_subscriber(kagoshima_ids[0])
+            .expect("unregister")
+    );
 
     let alert = AlertForDelivery {
         identifier: "urn:keiho:test:push:1".into(),
@@ -88,7 +88,10 @@ async fn every_subscriber_in_the_alerted_regions_gets_one_message() {
         if jobs == 2 && done == 2 && retried {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "fan-out did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "fan-out did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     stop.send(true).expect("stop");
@@ -97,13 +100,12 @@ async fn every_subscriber_in_the_alerted_regions_gets_one_message() {
     let sent = push.sent.lock().expect("lock").clone();
     let mut got: Vec<u32> = sent.iter().map(|m| m.subscriber).collect();
     got.sort_unstable();
-    let mut want: Vec<u32> = okinawa
-        .iter()
-        .chain(&kagoshima_ids[1..])
-        .copied()
-        .collect();
+    let mut want: Vec<u32> = okinawa.iter().chain(&kagoshima_ids[1..]).copied().collect();
     want.sort_unstable();
-    assert_eq!(got, want, "each matched subscriber exactly once, nobody else");
+    assert_eq!(
+        got, want,
+        "each matched subscriber exactly once, nobody else"
+    );
     let m = sent
         .iter()
         .find(|m| m.subscriber == kagoshima_ids[1])
@@ -115,5 +117,8 @@ async fn every_subscriber_in_the_alerted_regions_gets_one_message() {
         format!("urn:keiho:test:push:1:push:{}", kagoshima_ids[1])
     );
     let row = d.delivery(&retry_key).expect("row").expect("exists");
-    assert_eq!(row.attempts, 2, "failed in the fan-out, once more in the outbox, then sent");
+    assert_eq!(
+        row.attempts, 2,
+        "failed in the fan-out, once more in the outbox, then sent"
+    );
 }
