@@ -65,6 +65,7 @@ async fn turn(
     inner.stats.expired(expired as u64);
     let full = rows.len() == inner.config.claim_batch;
 
+    let mut outcomes = Vec::new();
     let mut webhooks = tokio::task::JoinSet::new();
     for row in rows {
         match row.channel {
@@ -94,12 +95,10 @@ async fn turn(
                             (row, outcome)
                         });
                     }
-                    _ => record(
-                        inner,
-                        &row,
+                    _ => outcomes.push((
+                        row,
                         Attempt::Permanent("webhook subscription removed or inactive".into()),
-                        jitter,
-                    )?,
+                    )),
                 }
             }
             Channel::Mqtt => {
@@ -121,7 +120,7 @@ async fn turn(
                         }
                     }
                 };
-                record(inner, &row, outcome, jitter)?;
+                outcomes.push((row, outcome));
             }
             Channel::Push => {
                 let subscriber = row
@@ -142,45 +141,85 @@ async fn turn(
                     Some(PushResult::Gone(e)) => Attempt::Permanent(e),
                     None => Attempt::Retry("push sender returned no result".into()),
                 };
-                record(inner, &row, outcome, jitter)?;
+                outcomes.push((row, outcome));
             }
         }
     }
     while let Some(done) = webhooks.join_next().await {
         match done {
-            Ok((row, outcome)) => record(inner, &row, outcome, jitter)?,
+            Ok((row, outcome)) => outcomes.push((row, outcome)),
             // A panicked attempt is left leased; it is retried when the lease ends.
             Err(e) => eprintln!("keiho-deliver: webhook attempt panicked: {e}"),
         }
     }
+    record_all(inner, outcomes, jitter)?;
     let more_fanout = fanout_turn(inner)?;
     Ok(full || more_fanout)
 }
 
-fn record(
+/// Record a turn's outcomes in one transaction (one disk sync for all of them).
+/// If it fails, the rows stay leased and are attempted again when the lease ends.
+fn record_all(
     inner: &Inner,
-    row: &DeliveryRow,
-    outcome: Attempt,
+    outcomes: Vec<(DeliveryRow, Attempt)>,
     jitter: &mut Jitter,
 ) -> Result<(), DeliverError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    enum Counted {
+        Delivered(Channel, i64),
+        Retried(Channel),
+        Expired,
+        Failed(Channel),
+    }
     let now = now_ms();
     let db = inner.db();
-    match outcome {
-        Attempt::Acknowledged => {
-            if let Some(created) = db.mark_delivered(row.id, now)? {
-                inner.stats.delivered(row.channel, now - created);
+    db.conn().execute_batch("BEGIN IMMEDIATE")?;
+    let mut counted = Vec::with_capacity(outcomes.len());
+    let result = (|| {
+        for (row, outcome) in &outcomes {
+            match outcome {
+                Attempt::Acknowledged => {
+                    if let Some(created) = db.mark_delivered(row.id, now)? {
+                        counted.push(Counted::Delivered(row.channel, now - created));
+                    }
+                }
+                Attempt::Retry(e) => {
+                    match db.retry_later(
+                        row.id,
+                        row.attempts,
+                        now,
+                        e,
+                        &inner.config.backoff,
+                        jitter,
+                    )? {
+                        Retry::At(_) => counted.push(Counted::Retried(row.channel)),
+                        Retry::Expired => counted.push(Counted::Expired),
+                    }
+                }
+                Attempt::Permanent(e) => {
+                    if db.mark_failed(row.id, e)? {
+                        counted.push(Counted::Failed(row.channel));
+                    }
+                }
             }
         }
-        Attempt::Retry(e) => {
-            match db.retry_later(row.id, row.attempts, now, &e, &inner.config.backoff, jitter)? {
-                Retry::At(_) => inner.stats.retried(row.channel),
-                Retry::Expired => inner.stats.expired(1),
-            }
-        }
-        Attempt::Permanent(e) => {
-            if db.mark_failed(row.id, &e)? {
-                inner.stats.failed(row.channel);
-            }
+        db.conn().execute_batch("COMMIT")?;
+        Ok::<(), DeliverError>(())
+    })();
+    if let Err(e) = result {
+        // The original error matters more than a failed rollback.
+        let _ = db.conn().execute_batch("ROLLBACK");
+        return Err(e);
+    }
+    drop(db);
+    for c in counted {
+        match c {
+            Counted::Delivered(ch, latency) => inner.stats.delivered(ch, latency),
+            Counted::Retried(ch) => inner.stats.retried(ch),
+            Counted::Expired => inner.stats.expired(1),
+            Counted::Failed(ch) => inner.stats.failed(ch),
         }
     }
     Ok(())
