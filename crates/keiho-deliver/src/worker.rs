@@ -66,6 +66,9 @@ async fn turn(
     let full = rows.len() == inner.config.claim_batch;
 
     let mut outcomes = Vec::new();
+    // After one failed publish, the turn's other MQTT rows wait for the next turn
+    // rather than each waiting out the PUBACK timeout.
+    let mut mqtt_failed = false;
     let mut webhooks = tokio::task::JoinSet::new();
     for row in rows {
         match row.channel {
@@ -104,6 +107,9 @@ async fn turn(
             Channel::Mqtt => {
                 let outcome = match &inner.config.mqtt {
                     None => Attempt::Retry("MQTT is not configured".into()),
+                    Some(_) if mqtt_failed => {
+                        Attempt::Retry("MQTT: an earlier publish in this turn failed".into())
+                    }
                     Some(cfg) => {
                         let publisher = mqtt.get_or_insert_with(|| MqttPublisher::connect(cfg));
                         let retain = mqtt::is_retained(&row.target);
@@ -115,6 +121,7 @@ async fn turn(
                             Err(e) => {
                                 // Session state unknown: start afresh next time.
                                 *mqtt = None;
+                                mqtt_failed = true;
                                 Attempt::Retry(e)
                             }
                         }
