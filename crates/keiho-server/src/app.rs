@@ -33,6 +33,8 @@ pub struct AppState {
     /// The public key that verifies this deployment's messages (PEM).
     pub public_key_pem: Arc<str>,
     pub(crate) engine_config: EngineConfig,
+    /// Delivery: the outbox, webhooks, MQTT and subscribers.
+    pub delivery: Arc<keiho_deliver::Delivery>,
     /// Set when the service is stopping: open streams end so shutdown can finish.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -140,6 +142,19 @@ pub fn build_state(config: ServerConfig, clock: Clock) -> Result<AppState, Serve
         reorder_window: std::time::Duration::from_millis(config.reorder_window_ms),
         future_tolerance: std::time::Duration::from_millis(config.future_tolerance_ms),
     };
+    let mut dconfig = keiho_deliver::DeliveryConfig::default();
+    if let Some(m) = &config.delivery.mqtt {
+        if let Some((host, port)) = m.rsplit_once(':') {
+            let port = port
+                .parse::<u16>()
+                .map_err(|_| ServerError::Config(format!("delivery.mqtt {m:?}")))?;
+            dconfig.mqtt = Some(keiho_deliver::MqttConfig::new(host, port));
+        }
+    }
+    let delivery = Arc::new(
+        keiho_deliver::Delivery::open(&db_path, dconfig)
+            .map_err(|e| ServerError::Config(format!("delivery: {e}")))?,
+    );
     let (engine, _thread) =
         crate::engine::start(pipeline, clock, engine_config.clone(), metrics.clone())?;
     Ok(AppState {
@@ -152,6 +167,7 @@ pub fn build_state(config: ServerConfig, clock: Clock) -> Result<AppState, Serve
         public_key_pem,
         engine_config,
         closing: Arc::new(tokio::sync::watch::channel(false).0),
+        delivery,
     })
 }
 
@@ -192,6 +208,25 @@ pub async fn start(config: ServerConfig, clock: Clock) -> Result<Running, Server
     let state = tokio::task::spawn_blocking(move || build_state(config, clock))
         .await
         .map_err(|e| ServerError::Config(format!("start-up task: {e}")))??;
+    // Delivery: queue what the log holds, then every alert as it is issued.
+    let backlog = {
+        let db = state.db.clone();
+        tokio::task::spawn_blocking(move || {
+            db.lock()
+                .ok()
+                .and_then(|s| keiho_store::AlertLog::alerts(&*s).ok())
+                .unwrap_or_default()
+        })
+        .await
+        .unwrap_or_default()
+    };
+    crate::delivery::spawn(
+        state.delivery.clone(),
+        state.engine.subscribe(),
+        backlog,
+        state.metrics.clone(),
+        state.closing.subscribe(),
+    );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;

@@ -33,6 +33,16 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Launches announced in advance (NAVAREA warnings).
     pub notices: Vec<NoticeConfig>,
+    /// Delivery to other systems.
+    pub delivery: DeliverySettings,
+}
+
+/// Delivery settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// MQTT broker for loudspeaker controllers, `host:port` (none: no MQTT).
+    pub mqtt: Option<String>,
 }
 
 /// Request limits.
@@ -89,6 +99,7 @@ impl Default for ServerConfig {
             future_tolerance_ms: 5_000,
             limits: Limits::default(),
             notices: Vec::new(),
+            delivery: DeliverySettings::default(),
         }
     }
 }
@@ -175,6 +186,17 @@ impl ServerConfig {
                 "sender",
                 "must be one word with no spaces (CAP sender)",
             ));
+        }
+        if let Some(m) = &self.delivery.mqtt {
+            let ok = m
+                .rsplit_once(':')
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
+            if !ok {
+                return Err(invalid(
+                    "delivery.mqtt",
+                    "must be host:port, e.g. 127.0.0.1:1883",
+                ));
+            }
         }
         for n in &self.notices {
             if keiho_types::GeoPoint::new(n.lat, n.lon).is_err()

@@ -40,7 +40,7 @@ fn sent(a: &StoredAlert) -> Option<DateTime<FixedOffset>> {
 }
 
 /// The first `<headline>` of the message in the given language, or any.
-fn headline(xml: &str, lang: &str) -> Option<String> {
+pub(crate) fn headline(xml: &str, lang: &str) -> Option<String> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut current_lang = String::new();
     let mut in_lang = false;

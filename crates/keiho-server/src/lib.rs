@@ -16,6 +16,7 @@ mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+mod delivery;
 pub mod engine;
 mod feed;
 pub mod manual;

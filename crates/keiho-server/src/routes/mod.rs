@@ -1,6 +1,7 @@
 //! The HTTP API: which path does what, and the OpenAPI document generated from the
 //! handlers' annotations.
 
+mod deliver;
 mod ingest;
 mod meta;
 mod operator;
@@ -39,6 +40,12 @@ use utoipa::OpenApi;
         operator::list_tokens,
         operator::revoke_token,
         operator::audit_log,
+        deliver::create_webhook,
+        deliver::list_webhooks,
+        deliver::delete_webhook,
+        deliver::register,
+        deliver::get_subscriber,
+        deliver::unregister,
         meta::healthz,
         meta::readyz,
         meta::metrics,
@@ -89,6 +96,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/tokens/{id}", delete(operator::revoke_token))
         .route("/v1/audit", get(operator::audit_log))
+        .route(
+            "/v1/webhooks",
+            post(deliver::create_webhook).get(deliver::list_webhooks),
+        )
+        .route("/v1/webhooks/{id}", delete(deliver::delete_webhook))
+        .route("/v1/subscribers", post(deliver::register))
+        .route(
+            "/v1/subscribers/{id}",
+            get(deliver::get_subscriber).delete(deliver::unregister),
+        )
         .route("/healthz", get(meta::healthz))
         .route("/readyz", get(meta::readyz))
         .route("/metrics", get(meta::metrics))

@@ -8,8 +8,8 @@ mod orbit;
 mod predict;
 mod regions;
 mod replay;
-mod serve;
 mod report;
+mod serve;
 mod simulate;
 mod token;
 
