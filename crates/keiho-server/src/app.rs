@@ -33,6 +33,8 @@ pub struct AppState {
     /// The public key that verifies this deployment's messages (PEM).
     pub public_key_pem: Arc<str>,
     pub(crate) engine_config: EngineConfig,
+    /// The orbit catalogue (element sets with history).
+    pub catalogue: Arc<Mutex<keiho_orbit::Catalogue>>,
     /// Delivery: the outbox, webhooks, MQTT and subscribers.
     pub delivery: Arc<keiho_deliver::Delivery>,
     /// Set when the service is stopping: open streams end so shutdown can finish.
@@ -155,6 +157,10 @@ pub fn build_state(config: ServerConfig, clock: Clock) -> Result<AppState, Serve
         keiho_deliver::Delivery::open(&db_path, dconfig)
             .map_err(|e| ServerError::Config(format!("delivery: {e}")))?,
     );
+    let catalogue = Arc::new(Mutex::new(
+        keiho_orbit::Catalogue::open(&db_path)
+            .map_err(|e| ServerError::Config(format!("orbit catalogue: {e}")))?,
+    ));
     let (engine, _thread) =
         crate::engine::start(pipeline, clock, engine_config.clone(), metrics.clone())?;
     Ok(AppState {
@@ -168,6 +174,7 @@ pub fn build_state(config: ServerConfig, clock: Clock) -> Result<AppState, Serve
         engine_config,
         closing: Arc::new(tokio::sync::watch::channel(false).0),
         delivery,
+        catalogue,
     })
 }
 

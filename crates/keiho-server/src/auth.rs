@@ -132,9 +132,10 @@ pub fn create_token(
 #[derive(Clone)]
 pub struct Authenticator {
     store: Arc<Mutex<SqliteStore>>,
-    /// SHA-256 of a verified token -> (its digest again for the constant-time
-    /// comparison, the caller).
-    verified: Arc<Mutex<HashMap<[u8; 32], Caller>>>,
+    /// SHA-256 of a verified token -> the caller and when it was verified; kept for
+    /// [`REVERIFY_AFTER`] so a revocation made elsewhere (`keiho token revoke`) takes
+    /// effect within that time (at once when revoked through the API).
+    verified: Arc<Mutex<HashMap<[u8; 32], Verified>>>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -142,6 +143,12 @@ impl std::fmt::Debug for Authenticator {
         f.debug_struct("Authenticator").finish_non_exhaustive()
     }
 }
+
+/// A token verified at an instant.
+type Verified = (Caller, std::time::Instant);
+
+/// How long a verified token is trusted without checking the store again.
+const REVERIFY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn digest(token: &str) -> [u8; 32] {
     use sha2::Digest as _;
@@ -202,8 +209,8 @@ impl Authenticator {
             .to_owned();
         let d = digest(&token);
         if let Ok(v) = self.verified.lock() {
-            if let Some((k, caller)) = v.get_key_value(&d) {
-                if bool::from(k.ct_eq(&d)) {
+            if let Some((k, (caller, at))) = v.get_key_value(&d) {
+                if bool::from(k.ct_eq(&d)) && at.elapsed() < REVERIFY_AFTER {
                     return Ok(caller.clone());
                 }
             }
@@ -245,7 +252,7 @@ impl Authenticator {
             role,
         };
         if let Ok(mut v) = self.verified.lock() {
-            v.insert(d, caller.clone());
+            v.insert(d, (caller.clone(), std::time::Instant::now()));
         }
         Ok(caller)
     }

@@ -835,3 +835,144 @@ async fn a_restart_rebuilds_the_event_from_the_inbox_and_issues_nothing_twice() 
         "the event is derived again the same"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn element_sets_in_and_passes_over_okinawa_out() {
+    let f = fixture();
+    let tle = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/tle/malligyong-1_norad58400_2024-06.tle"
+    ))
+    .unwrap();
+    let (s, _, b) = f
+        .call(
+            "POST",
+            "/v1/elements",
+            Some("operator"),
+            Some("text/plain"),
+            tle.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert!(v["added"].as_u64().unwrap() >= 1, "{v}");
+    // A corrupted checksum is refused with the line.
+    let bad = tle.replacen("1 58400U", "1 58401U", 1);
+    let (s, ct, b) = f
+        .call(
+            "POST",
+            "/v1/elements",
+            Some("operator"),
+            Some("text/plain"),
+            bad,
+        )
+        .await;
+    assert_problem(s, &ct, &b, StatusCode::BAD_REQUEST);
+    let (s, _, b) = f
+        .get(
+            "/v1/passes?norad=58400&region=JP-47&from=2024-06-15T00:00:00Z&days=7&half_angle=30",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert!(
+        b.contains("JP-47"),
+        "a 30-degree footprint from a 500 km sun-synchronous orbit covers Okinawa within a week: {v}"
+    );
+    let (s, _, b) = f
+        .get(
+            "/v1/passes?norad=58400&lat=26.2&lon=127.7&from=2024-06-15T00:00:00Z&days=1",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, ct, b) = f.get("/v1/passes?norad=1&region=JP-47", None).await;
+    assert_problem(s, &ct, &b, StatusCode::NOT_FOUND);
+    let (s, ct, b) = f
+        .get("/v1/passes?norad=58400&region=JP-47&days=400", None)
+        .await;
+    assert_problem(s, &ct, &b, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_and_subscribers_keep_only_what_they_should() {
+    let f = fixture();
+    let (s, v) = f
+        .post_json(
+            "/v1/webhooks",
+            "operator",
+            json!({"url": "http://127.0.0.1:9/hook", "regions": ["JP-47"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert!(
+        v["secret"].as_str().is_some_and(|s| s.len() >= 16),
+        "a secret is generated and shown once: {v}"
+    );
+    let (_, _, list) = f.get("/v1/webhooks", Some("viewer")).await;
+    assert!(
+        list.contains("127.0.0.1:9") && !list.contains(v["secret"].as_str().unwrap()),
+        "{list}"
+    );
+    let (s, p) = f
+        .post_json("/v1/webhooks", "operator", json!({"url": "ftp://x"}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+    // Naha, not precise: only the region and a 0.1-degree cell are kept.
+    let (s, v) = f
+        .post_json(
+            "/v1/subscribers",
+            "viewer",
+            json!({"push_token": "device-1", "lat": 26.2124, "lon": 127.6809}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["region"], "JP-47");
+    assert_eq!(v["precise_location"], Value::Null);
+    let cell = (
+        v["cell"]["lat"].as_f64().unwrap(),
+        v["cell"]["lon"].as_f64().unwrap(),
+    );
+    assert!(
+        (cell.0 - 26.2).abs() < 0.11 && (cell.1 - 127.6).abs() < 0.11,
+        "{v}"
+    );
+    let id = v["id"].as_u64().unwrap();
+    let (s, _, b) = f
+        .get(&format!("/v1/subscribers/{id}"), Some("viewer"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        !b.contains("26.2124"),
+        "the precise location is not stored: {b}"
+    );
+    let (s, v) = f
+        .post_json(
+            "/v1/subscribers",
+            "viewer",
+            json!({"push_token": "device-2", "lat": 126.0, "lon": 127.0}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, _, _) = f
+        .call(
+            "DELETE",
+            &format!("/v1/subscribers/{id}"),
+            Some("viewer"),
+            None,
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _, _) = f
+        .call(
+            "POST",
+            "/v1/subscribers",
+            None,
+            Some("application/json"),
+            "{}",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}

@@ -225,3 +225,48 @@ async fn sensors_post_a_flight_and_stream_clients_and_webhooks_receive_every_ale
     std::fs::write(out.join("expected.txt"), issued.join("\n")).unwrap();
     running.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_rate_limit_gets_429_problem_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_owned(),
+        ..ServerConfig::default()
+    };
+    config.limits.per_second = 1;
+    config.limits.burst = 3;
+    let running = keiho_server::start(config, Clock::real()).await.unwrap();
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    let mut last_body = String::new();
+    for _ in 0..8 {
+        let r = client
+            .get(format!("http://{}/v1/alerts", running.addr))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = r.text().await.unwrap();
+        if statuses.last() == Some(&429) {
+            assert_eq!(ct, "application/problem+json", "{body}");
+            last_body = body;
+        }
+    }
+    assert_eq!(
+        &statuses[..3],
+        &[200, 200, 200],
+        "the burst passes: {statuses:?}"
+    );
+    assert!(
+        statuses[3..].contains(&429),
+        "then the limit holds: {statuses:?}"
+    );
+    assert!(last_body.contains("too many requests"), "{last_body}");
+    running.stop().await.unwrap();
+}

@@ -5,6 +5,7 @@ mod deliver;
 mod ingest;
 mod meta;
 mod operator;
+mod orbit;
 mod read;
 mod stream;
 
@@ -46,6 +47,8 @@ use utoipa::OpenApi;
         deliver::register,
         deliver::get_subscriber,
         deliver::unregister,
+        orbit::post_elements,
+        orbit::get_passes,
         meta::healthz,
         meta::readyz,
         meta::metrics,
@@ -101,6 +104,8 @@ pub fn router(state: AppState) -> Router {
             post(deliver::create_webhook).get(deliver::list_webhooks),
         )
         .route("/v1/webhooks/{id}", delete(deliver::delete_webhook))
+        .route("/v1/elements", post(orbit::post_elements))
+        .route("/v1/passes", get(orbit::get_passes))
         .route("/v1/subscribers", post(deliver::register))
         .route(
             "/v1/subscribers/{id}",
