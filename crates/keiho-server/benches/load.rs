@@ -382,7 +382,7 @@ async fn ingest(rate: f64, seconds: f64, per_request: usize) {
     let wall = started.elapsed().as_secs_f64();
     lat.sort_by(f64::total_cmp);
     late.sort_by(f64::total_cmp);
-    let o = outcome.lock().unwrap();
+    let o = std::mem::take(&mut *outcome.lock().unwrap());
     println!(
         "| {per_request} | {requests} | {:.0} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {}{} |",
         total as f64 / wall,
@@ -403,7 +403,6 @@ async fn ingest(rate: f64, seconds: f64, per_request: usize) {
             format!("rejected: {:?}", o.rejected)
         }
     );
-    drop(o);
     let _ = s.running.stop().await;
 }
 
