@@ -622,11 +622,20 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
     // (d) the stream from the start delivers each alert once, in order.
     check_stream(&server, &alerts);
     server.kill();
+    // Not asserted (a known weakness): a batch re-posted after its answer was lost is
+    // accepted again, because the restarted server's duplicate check starts empty.
+    let inbox = {
+        use keiho_store::ServiceLog as _;
+        let store = keiho_store::SqliteStore::open(&dir.join("keiho.db")).unwrap();
+        store.inbox().unwrap()
+    };
+    let distinct: BTreeSet<&str> = inbox.iter().map(|r| r.json.as_str()).collect();
+    let inbox_duplicates = inbox.len() - distinct.len();
 
     println!(
         "crash test: {kills} kills (seed {seed}; {died_mid_posting} cut a request; {posted_before_final}/{} batches acknowledged before the final server), \
-         {n_reports} reports: {} accepted + {} duplicates of answers lost in a crash, \
-         {} requests lost, {} alerts ({} acknowledged in answers, {} events); \
+         {n_reports} reports: {} accepted, {} refused as duplicates, \
+         {} requests lost, {inbox_duplicates} reports twice in the inbox, {} alerts ({} acknowledged in answers, {} events); \
          reference run {ref_secs:.1} s, whole test {:.1} s",
         all.len(),
         ledger.reports_accepted,
