@@ -215,7 +215,7 @@ async fn fanout(n: usize) {
     let connect_s = began.elapsed().as_secs_f64();
     // Let the last streams settle into waiting.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let http = reqwest::Client::new();
+    let http = keiho_deliver::webhook::http_client(std::time::Duration::from_secs(60)).unwrap();
     let posted_ns = epoch_ns();
     let posted = Instant::now();
     let answer = http
@@ -303,6 +303,8 @@ async fn ingest(rate: f64, seconds: f64, per_request: usize) {
     for r in &mut all {
         r.t += shift;
     }
+    // The workspace's reqwest has no TLS provider of its own; keiho-deliver installs one.
+    let _ = keiho_deliver::webhook::http_client(std::time::Duration::from_secs(1));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .build()

@@ -23,6 +23,9 @@ pub struct Announced {
     pub seq: i64,
     /// The alert as stored.
     pub alert: Arc<StoredAlert>,
+    /// What streams send for it (JSON with the signed CAP), built once for all
+    /// clients.
+    pub payload: Arc<str>,
 }
 
 /// What happened to one report of a request.
@@ -195,7 +198,7 @@ pub(crate) fn start(
     config: EngineConfig,
     metrics: crate::metrics::Metrics,
 ) -> Result<(EngineHandle, std::thread::JoinHandle<()>), EngineError> {
-    let manual = crate::recovery::recover(&mut pipeline, &clock)?;
+    let (manual, seen) = crate::recovery::recover(&mut pipeline, &clock)?;
     let last_seq = pipeline
         .store()
         .alerts_after(0, u32::MAX)?
@@ -222,6 +225,7 @@ pub(crate) fn start(
         last_seq,
         manual,
         metrics,
+        seen,
     };
     let thread = std::thread::Builder::new()
         .name("keiho-engine".into())
@@ -243,6 +247,17 @@ struct Engine {
     last_seq: i64,
     manual: ManualState,
     metrics: crate::metrics::Metrics,
+    /// Hashes of every report line in the inbox: a report posted again (a sender
+    /// retrying after a lost answer, even across a restart) is refused as a duplicate.
+    seen: std::collections::HashSet<u64>,
+}
+
+/// The hash identifying a report line in the inbox.
+pub(crate) fn line_hash(line: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    line.hash(&mut h);
+    h.finish()
 }
 
 impl Engine {
@@ -310,12 +325,28 @@ impl Engine {
         let mut verdicts = Vec::with_capacity(reports.len());
         let mut lines = Vec::new();
         let mut positions = Vec::new();
+        let mut hashes = Vec::new();
         for (position, report) in reports {
             let line = report.to_json_line();
+            let hash = line_hash(&line);
+            if self.seen.contains(&hash) || hashes.contains(&hash) {
+                self.metrics.report_rejected("duplicate");
+                verdicts.push((
+                    position,
+                    ReportVerdict::Rejected {
+                        reason: format!(
+                            "duplicate: report of object {:?} from sensor {:?} at {:?} was already accepted",
+                            report.object, report.sensor, report.t
+                        ),
+                    },
+                ));
+                continue;
+            }
             match self.buffer.push(report) {
                 Ok(()) => {
                     lines.push(line);
                     positions.push(position);
+                    hashes.push(hash);
                 }
                 Err(e) => {
                     self.metrics.report_rejected(rejection_kind(&e));
@@ -341,11 +372,18 @@ impl Engine {
                     // rebuilding it is not possible; the sender must retry, and the
                     // buffer's duplicate check would refuse the retry. Flush instead
                     // so the buffer holds nothing unacknowledged.
+                    // The buffer now also holds this request's reports, which are not
+                    // acknowledged; processing everything buffered keeps the earlier,
+                    // acknowledged ones from being lost (the sender retries the rest).
                     tracing::error!(error = %e, "inbox write failed; reports not accepted");
-                    let _ = self.buffer.flush();
+                    let buffered = self.buffer.flush();
+                    if let Err(e2) = self.process(buffered) {
+                        tracing::error!(error = %e2, "processing buffered reports failed");
+                    }
                     return Err(e.into());
                 }
             };
+            self.seen.extend(hashes);
             for (position, seq) in positions.into_iter().zip(seqs) {
                 self.metrics.report_accepted();
                 verdicts.push((position, ReportVerdict::Accepted { seq }));
@@ -416,9 +454,9 @@ impl Engine {
         };
         let line = serde_json::to_string(&action)
             .map_err(|e| EngineError::Refused(format!("encoding the action: {e}")))?;
+        self.pipeline.store_mut().inbox_append(now, &[line])?;
         match self.pipeline.withdraw(identifier, now, cause)? {
             Some(issued) => {
-                self.pipeline.store_mut().inbox_append(now, &[line])?;
                 self.announce();
                 Ok(issued.stored)
             }
@@ -451,9 +489,11 @@ impl Engine {
             );
             out.push((seq, alert.identifier.clone()));
             // No receiver is not an error: nobody is listening yet.
+            let payload: Arc<str> = crate::routes::stream_payload(seq, &alert).into();
             let _ = self.alerts.send(Announced {
                 seq,
                 alert: Arc::new(alert),
+                payload,
             });
         }
         out

@@ -12,22 +12,25 @@ use chrono::{DateTime, Duration, Utc};
 use keiho_ingest::{Report, Validator};
 use keiho_pipeline::Pipeline;
 use keiho_store::{ServiceLog, SqliteStore};
+use std::collections::HashSet;
 
 enum Item {
     Report(Report, String),
     Withdraw { identifier: String, cause: String },
 }
 
-/// Rebuild the pipeline from the inbox; returns the manual incidents.
+/// Rebuild the pipeline from the inbox; returns the manual incidents and the hashes
+/// of the report lines seen (for duplicate detection).
 pub(crate) fn recover(
     pipeline: &mut Pipeline<SqliteStore>,
     clock: &Clock,
-) -> Result<ManualState, EngineError> {
+) -> Result<(ManualState, HashSet<u64>), EngineError> {
     let expires_after = pipeline.config().deployment.expires_after;
     let manual = ManualState::from_log(pipeline.store(), expires_after)?;
     let inbox = pipeline.store().inbox()?;
+    let mut seen = HashSet::new();
     if inbox.is_empty() {
-        return Ok(manual);
+        return Ok((manual, seen));
     }
     let started = std::time::Instant::now();
     pipeline.store_mut().reset_derived()?;
@@ -46,6 +49,11 @@ pub(crate) fn recover(
                     tracing::warn!(seq = row.seq, error = %e, "inbox: unreadable operator action skipped")
                 }
             }
+            continue;
+        }
+        // The same report stored twice (posted again before this fix, or by a
+        // sender retrying across a crash) is processed once.
+        if !seen.insert(crate::engine::line_hash(&row.json)) {
             continue;
         }
         // Validated as when it arrived (its age then, not now).
@@ -108,5 +116,5 @@ pub(crate) fn recover(
         ms = started.elapsed().as_millis() as u64,
         "recovered from the inbox"
     );
-    Ok(manual)
+    Ok((manual, seen))
 }

@@ -118,7 +118,7 @@ async fn sensors_post_a_flight_and_stream_clients_and_webhooks_receive_every_ale
         ),
     );
     tokio::spawn(async move { axum::serve(listener, receiver).await });
-    let client = reqwest::Client::new();
+    let client = keiho_deliver::webhook::http_client(std::time::Duration::from_secs(60)).unwrap();
     let r = client
         .post(format!("{base}/v1/webhooks"))
         .bearer_auth(&operator)
@@ -237,7 +237,7 @@ async fn a_client_over_its_rate_limit_gets_429_problem_documents() {
     config.limits.per_second = 1;
     config.limits.burst = 3;
     let running = keiho_server::start(config, Clock::real()).await.unwrap();
-    let client = reqwest::Client::new();
+    let client = keiho_deliver::webhook::http_client(std::time::Duration::from_secs(60)).unwrap();
     let mut statuses = Vec::new();
     let mut last_body = String::new();
     for _ in 0..8 {

@@ -9,6 +9,8 @@ mod orbit;
 mod read;
 mod stream;
 
+pub(crate) use stream::payload as stream_payload;
+
 use crate::app::AppState;
 use axum::Router;
 use axum::routing::{delete, get, post};

@@ -35,7 +35,7 @@ struct StreamAlert<'a> {
     xml: &'a str,
 }
 
-fn payload(seq: i64, a: &StoredAlert) -> String {
+pub(crate) fn payload(seq: i64, a: &StoredAlert) -> String {
     serde_json::to_string(&StreamAlert {
         seq,
         alert: AlertView::of(a),
@@ -44,12 +44,15 @@ fn payload(seq: i64, a: &StoredAlert) -> String {
     .unwrap_or_default()
 }
 
+/// Alerts read from the log per query when a client catches up.
+const BACKLOG_PAGE: usize = 10_000;
+
 /// The alerts after `after`: first those in the log, then live ones, in order, none
 /// twice. Subscribing before reading the log closes the gap between the two.
 fn alerts_after(
     state: &AppState,
     after: i64,
-) -> impl futures_util::Stream<Item = (i64, Arc<StoredAlert>)> + use<> {
+) -> impl futures_util::Stream<Item = (i64, Arc<str>)> + use<> {
     let live = state.engine.subscribe();
     let db = state.db.clone();
     let closing = state.closing.subscribe();
@@ -71,34 +74,38 @@ fn alerts_after(
                         let rows = tokio::task::spawn_blocking(move || {
                             db2.lock()
                                 .ok()
-                                .and_then(|s| s.alerts_after(from, 10_000).ok())
+                                .and_then(|s| s.alerts_after(from, BACKLOG_PAGE as u32).ok())
                         })
                         .await
                         .ok()
                         .flatten()
                         .unwrap_or_default();
-                        backlog = Some(rows.into_iter());
+                        if rows.is_empty() {
+                            caught_up = true;
+                        } else {
+                            backlog = Some(rows.into_iter());
+                        }
                     }
                     if let Some(it) = backlog.as_mut() {
                         if let Some((seq, a)) = it.next() {
                             last = seq;
-                            return Some((
-                                (seq, Arc::new(a)),
-                                (last, live, backlog, db, closing, caught_up),
-                            ));
+                            let p: Arc<str> = payload(seq, &a).into();
+                            return Some(((seq, p), (last, live, backlog, db, closing, caught_up)));
                         }
+                        // This page is done; the log may hold more (pages are bounded).
+                        backlog = None;
+                        continue;
                     }
-                    caught_up = true;
                 }
                 tokio::select! {
                     _ = closing.changed() => return None,
                     got = live.recv() => match got {
-                        Ok(Announced { seq, alert }) => {
+                        Ok(Announced { seq, payload, .. }) => {
                             if seq <= last {
                                 continue;
                             }
                             last = seq;
-                            return Some(((seq, alert), (last, live, backlog, db, closing, caught_up)));
+                            return Some(((seq, payload), (last, live, backlog, db, closing, caught_up)));
                         }
                         // Fell behind the broadcast buffer: read the log again.
                         Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -149,7 +156,7 @@ pub(crate) async fn sse(
             Event::default()
                 .event("alert")
                 .id(seq.to_string())
-                .data(payload(seq, &a)),
+                .data(&*a),
         )
     });
     Ok(Sse::new(stream)
@@ -181,7 +188,8 @@ async fn websocket(mut socket: WebSocket, state: AppState, after: i64) {
         tokio::select! {
             next = stream.next() => match next {
                 Some((seq, a)) => {
-                    if socket.send(Message::Text(payload(seq, &a).into())).await.is_err() {
+                    let _ = seq;
+                    if socket.send(Message::Text(a.to_string().into())).await.is_err() {
                         return;
                     }
                 }

@@ -135,7 +135,9 @@ async fn demo(
         all_clear
     });
 
-    let client = reqwest::Client::new();
+    // Plain HTTP to our own service; keiho-deliver's client installs the TLS provider
+    // the workspace's reqwest needs even to be built.
+    let client = keiho_deliver::webhook::http_client(std::time::Duration::from_secs(60))?;
     let clock = running.state.clock;
     let feed = feed_reports(&client, &base, &sensor, &clock, &reports);
     tokio::select! {
