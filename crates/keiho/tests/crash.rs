@@ -341,6 +341,80 @@ fn token(dir: &Path) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
+/// A webhook receiver: records the `Idempotency-Key` of every delivery it is sent
+/// (a receiver sees at-least-once; it deduplicates on the key).
+fn webhook_receiver() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let keys: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+    let sink = keys.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 8192];
+            // Headers, then Content-Length bytes of body.
+            let (head, want) = loop {
+                let Ok(n) = conn.read(&mut buf) else {
+                    break (String::new(), 0);
+                };
+                if n == 0 {
+                    break (String::new(), 0);
+                }
+                raw.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&raw).into_owned();
+                if let Some((head, _)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    break (head.to_owned(), head.len() + 4 + len);
+                }
+            };
+            while raw.len() < want {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => raw.extend_from_slice(&buf[..n]),
+                }
+            }
+            if let Some(key) = head.lines().find_map(|l| {
+                let lower = l.to_ascii_lowercase();
+                lower
+                    .starts_with("idempotency-key:")
+                    .then(|| l["idempotency-key:".len()..].trim().to_owned())
+            }) {
+                sink.lock().unwrap().push(key);
+            }
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (addr, keys)
+}
+
+fn operator_token(dir: &Path) -> String {
+    let out = keiho()
+        .args(["token", "create", "--data-dir"])
+        .arg(dir)
+        .args(["--name", "crash test operator", "--role", "operator"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 fn write_config(dir: &Path) -> PathBuf {
     let path = dir.join("keiho.toml");
     std::fs::write(&path, CONFIG).unwrap();
@@ -519,6 +593,8 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
     let dir = tmp.path().join("crashed");
     std::fs::create_dir_all(&dir).unwrap();
     let token = token(&dir);
+    let operator = operator_token(&dir);
+    let (hook_addr, hook_keys) = webhook_receiver();
     let kills: usize = std::env::var("KEIHO_CRASH_KILLS")
         .ok()
         .and_then(|k| k.parse().ok())
@@ -533,13 +609,31 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
     let mut reached = first;
     let mut died_mid_posting = 0;
     let mut last_startup = std::time::Duration::ZERO;
-    for _ in 0..kills {
+    for round in 0..kills {
         let resume = match all.get(ledger.next) {
             Some(b) => b.first_t.min(reached),
             None => reached,
         };
         let server = Server::start(&dir, &config, clock_start(resume, last_startup));
         last_startup = server.started.elapsed();
+        if round == 0 {
+            // Okinawa's webhook: every message for JP-47 goes to the receiver.
+            let body =
+                format!("{{\"url\": \"http://{hook_addr}/hook\", \"regions\": [\"JP-47\"]}}");
+            let auth = format!("Bearer {operator}");
+            let (status, answer) = http(
+                server.addr,
+                "POST",
+                "/v1/webhooks",
+                &[
+                    ("Authorization", auth.as_str()),
+                    ("Content-Type", "application/json"),
+                ],
+                body.as_bytes(),
+            )
+            .unwrap();
+            assert_eq!(status, 201, "{answer}");
+        }
         let delay = std::time::Duration::from_millis(rng.between(KILL_DELAY_MS.0, KILL_DELAY_MS.1));
         let kill_at = Instant::now() + delay;
         // The kill comes from another thread, so it lands in the middle of requests.
@@ -621,7 +715,69 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
     }
     // (d) the stream from the start delivers each alert once, in order.
     check_stream(&server, &alerts);
+    // (e) every queued delivery is made, exactly once per idempotency key: the
+    // receiver gets each Okinawa message's key (at least once on the wire) and the
+    // outbox holds one delivered row per key.
+    let okinawa: Vec<&str> = alerts
+        .iter()
+        .filter(|a| {
+            a["regions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(a["lifted"].as_array().unwrap())
+                .any(|r| r == "JP-47")
+        })
+        .map(|a| a["identifier"].as_str().unwrap())
+        .collect();
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    let delivered_keys = loop {
+        let keys: BTreeSet<String> = hook_keys.lock().unwrap().iter().cloned().collect();
+        let done = okinawa
+            .iter()
+            .all(|id| keys.iter().any(|k| k.starts_with(&format!("{id}:"))));
+        if done || Instant::now() > deadline {
+            break keys;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    for id in &okinawa {
+        let n = delivered_keys
+            .iter()
+            .filter(|k| k.starts_with(&format!("{id}:")))
+            .count();
+        assert_eq!(
+            n, 1,
+            "alert {id}: {n} idempotency keys delivered ({delivered_keys:?})"
+        );
+    }
+    assert_eq!(
+        delivered_keys.len(),
+        okinawa.len(),
+        "deliveries of alerts that were never issued: {delivered_keys:?}"
+    );
     server.kill();
+    let on_the_wire = hook_keys.lock().unwrap().len();
+    let outbox_rows: Vec<(String, String)> = {
+        let c = rusqlite::Connection::open(dir.join("keiho.db")).unwrap();
+        let mut stmt = c
+            .prepare("SELECT idempotency_key, state FROM deliver_outbox WHERE channel = 'webhook'")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(outbox_rows.len(), okinawa.len(), "{outbox_rows:?}");
+    assert!(
+        outbox_rows.iter().all(|(_, state)| state == "delivered"),
+        "{outbox_rows:?}"
+    );
+    println!(
+        "crash test: {} webhook deliveries ({on_the_wire} on the wire) for {} Okinawa messages",
+        outbox_rows.len(),
+        okinawa.len()
+    );
     // A batch re-posted after its answer was lost is refused as duplicate, even by a
     // restarted server (it knows the inbox): no report is stored twice.
     let inbox = {
