@@ -434,6 +434,21 @@ async fn a_flight_alerts_okinawa_with_signed_cap_an_event_document_and_a_feed() 
     assert_eq!(event["alerts"].as_array().unwrap().len(), alerts.len());
     let (_, _, list) = f.get("/v1/events", None).await;
     assert!(list.contains(first["event_id"].as_str().unwrap()));
+    // Its after-action page, public.
+    let (s, ct, page) = f
+        .get(
+            &format!("/events/{}/report", first["event_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("text/html"), "{ct}");
+    assert!(
+        page.contains("<svg") && page.contains(first["identifier"].as_str().unwrap()),
+        "the page shows figures and the messages"
+    );
+    let (s, ct, b) = f.get("/events/E99/report", None).await;
+    assert_problem(s, &ct, &b, StatusCode::NOT_FOUND);
 
     // The Atom feed: the newest message of the incident, linking to its CAP.
     let (s, ct, atom) = f.get("/cap/feed.atom?all=1", None).await;

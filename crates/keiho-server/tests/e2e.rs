@@ -223,6 +223,8 @@ async fn sensors_post_a_flight_and_stream_clients_and_webhooks_receive_every_ale
         std::fs::write(out.join(format!("{id}.xml")), r.text().await.unwrap()).unwrap();
     }
     std::fs::write(out.join("expected.txt"), issued.join("\n")).unwrap();
+    // The service's public key, for CI's independent check of its signatures (xmlsec1).
+    std::fs::write(out.join("signing-key.pem"), &pem).unwrap();
     running.stop().await.unwrap();
 }
 

@@ -29,6 +29,7 @@ use utoipa::OpenApi;
         read::list_events,
         read::get_event,
         read::list_alerts,
+        read::event_report,
         read::cap_message,
         read::cap_feed,
         read::public_key,
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events", get(read::list_events))
         .route("/v1/events/{id}", get(read::get_event))
         .route("/v1/alerts", get(read::list_alerts))
+        .route("/events/{id}/report", get(read::event_report))
         .route("/v1/alerts/{identifier}/cancel", post(operator::cancel))
         .route("/cap/alerts/{file}", get(read::cap_message))
         .route("/cap/feed.atom", get(read::cap_feed))

@@ -317,3 +317,34 @@ pub(crate) async fn public_key(State(state): State<AppState>) -> Response {
     );
     r
 }
+
+/// The after-action report of an event: one self-contained HTML page (timeline with
+/// latencies, map and figures, comparison with J-Alert, what went wrong or was late).
+#[utoipa::path(get, path = "/events/{id}/report", tag = "read",
+    params(("id" = String, Path, description = "Event id")),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = Problem)))]
+pub(crate) async fn event_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let html = with_db(&state, move |db| {
+        let known = db
+            .events()
+            .map_err(|e| Problem::internal(&e))?
+            .iter()
+            .any(|e| e.id == id);
+        if !known {
+            return Err(Problem::not_found(format!(
+                "no event {id:?}; GET /v1/events lists them"
+            )));
+        }
+        keiho_report::report_html(&*db, &id, None).map_err(|e| Problem::internal(&e))
+    })
+    .await?;
+    let mut r = html.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(r)
+}
