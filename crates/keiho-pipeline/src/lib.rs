@@ -15,5 +15,7 @@ mod pipeline;
 mod replay;
 
 pub use outcome::sea_name;
-pub use pipeline::{IssuedAlert, LaunchNotice, Pipeline, PipelineConfig, PipelineError, Stopwatch};
+pub use pipeline::{
+    IssuedAlert, LaunchNotice, Pipeline, PipelineConfig, PipelineError, Stopwatch, to_stored,
+};
 pub use replay::{REPLAY_TAIL_S, replay};

@@ -999,39 +999,15 @@ fn issue<S: AlertLog>(
         });
         return Ok(IssuedAlert { stored, decision });
     }
-    let xml = cap::to_xml(&alert)?;
-    let problems = cap::validate(&xml);
-    if !problems.is_empty() {
-        let problems = problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(PipelineError::InvalidCap {
-            identifier: alert.identifier,
-            problems,
-        });
-    }
-    let xml = match &config.signing_key {
-        Some(key) => keiho_sign::sign_cap(&xml, key)?,
-        None => xml,
-    };
-    let stored = StoredAlert {
-        identifier: alert.identifier.clone(),
-        event_id: event_id.to_owned(),
-        sequence: ctx.sequence,
-        sent: cap::format_sent(&alert),
-        status: alert.status.to_string(),
-        msg_type: alert.msg_type.to_string(),
-        stage: format!("{:?}", decision.stage),
-        regions: decision.areas.iter().map(|a| a.code.clone()).collect(),
-        lifted: decision.lifted.clone(),
-        references: alert.references.clone(),
-        trigger_report_at: now,
+    let stored = to_stored(
+        config,
+        &alert,
+        event_id,
+        ctx.sequence,
+        &decision,
+        now,
         processing_us,
-        cause: decision.cause.clone(),
-        xml,
-    };
+    )?;
     store.issue_alert(&stored)?;
     let expires = alert
         .info
@@ -1044,4 +1020,51 @@ fn issue<S: AlertLog>(
         expires,
     });
     Ok(IssuedAlert { stored, decision })
+}
+
+/// A composed message as it is stored and sent: serialised, checked against CAP 1.2
+/// (an invalid message is a bug and is not issued), signed when the deployment has a
+/// key. Automatic and manual messages both go through here.
+pub fn to_stored(
+    config: &PipelineConfig,
+    alert: &keiho_alert::cap::Alert,
+    event_id: &str,
+    sequence: u32,
+    decision: &Decision,
+    trigger_report_at: DateTime<Utc>,
+    processing_us: u64,
+) -> Result<StoredAlert, PipelineError> {
+    let xml = cap::to_xml(alert)?;
+    let problems = cap::validate(&xml);
+    if !problems.is_empty() {
+        let problems = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(PipelineError::InvalidCap {
+            identifier: alert.identifier.clone(),
+            problems,
+        });
+    }
+    let xml = match &config.signing_key {
+        Some(key) => keiho_sign::sign_cap(&xml, key)?,
+        None => xml,
+    };
+    Ok(StoredAlert {
+        identifier: alert.identifier.clone(),
+        event_id: event_id.to_owned(),
+        sequence,
+        sent: cap::format_sent(alert),
+        status: alert.status.to_string(),
+        msg_type: alert.msg_type.to_string(),
+        stage: format!("{:?}", decision.stage),
+        regions: decision.areas.iter().map(|a| a.code.clone()).collect(),
+        lifted: decision.lifted.clone(),
+        references: alert.references.clone(),
+        trigger_report_at,
+        processing_us,
+        cause: decision.cause.clone(),
+        xml,
+    })
 }

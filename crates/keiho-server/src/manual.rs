@@ -3,7 +3,7 @@
 //! withdrawing one is a Cancel that references it.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use keiho_alert::cap::{self, Status};
+use keiho_alert::cap::Status;
 use keiho_alert::compose::{Issued, MessageContext, compose};
 use keiho_alert::policy::{AreaRisk, Decision, RiskKind, Stage};
 use keiho_pipeline::{Pipeline, PipelineError};
@@ -190,39 +190,9 @@ impl ManualState {
             regions: pipeline.regions(),
         };
         let alert = compose(&decision, &ctx)?;
-        let xml = cap::to_xml(&alert)?;
-        let problems = cap::validate(&xml);
-        if !problems.is_empty() {
-            return Err(PipelineError::InvalidCap {
-                identifier: alert.identifier,
-                problems: problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            });
-        }
-        let xml = match &config.signing_key {
-            Some(key) => keiho_sign::sign_cap(&xml, key)?,
-            None => xml,
-        };
         let expires: DateTime<FixedOffset> = alert.sent + config.deployment.expires_after;
-        let stored = StoredAlert {
-            identifier: alert.identifier.clone(),
-            event_id: incident.to_owned(),
-            sequence: ctx.sequence,
-            sent: cap::format_sent(&alert),
-            status: alert.status.to_string(),
-            msg_type: alert.msg_type.to_string(),
-            stage: format!("{:?}", decision.stage),
-            regions: decision.areas.iter().map(|a| a.code.clone()).collect(),
-            lifted: decision.lifted.clone(),
-            references: alert.references.clone(),
-            trigger_report_at: now,
-            processing_us: 0,
-            cause: decision.cause.clone(),
-            xml,
-        };
+        let stored =
+            keiho_pipeline::to_stored(config, &alert, incident, ctx.sequence, &decision, now, 0)?;
         let store = pipeline.store_mut();
         store.begin()?;
         if let Err(e) = store.issue_alert(&stored) {

@@ -326,11 +326,11 @@ fn simulate(dir: &Path) -> String {
     std::fs::read_to_string(out).unwrap()
 }
 
-fn token(dir: &Path) -> String {
+fn create_token(dir: &Path, name: &str, role: &str) -> String {
     let out = keiho()
         .args(["token", "create", "--data-dir"])
         .arg(dir)
-        .args(["--name", "crash test sensors", "--role", "sensor"])
+        .args(["--name", name, "--role", role])
         .output()
         .unwrap();
     assert!(
@@ -398,21 +398,6 @@ fn webhook_receiver() -> (
         }
     });
     (addr, keys)
-}
-
-fn operator_token(dir: &Path) -> String {
-    let out = keiho()
-        .args(["token", "create", "--data-dir"])
-        .arg(dir)
-        .args(["--name", "crash test operator", "--role", "operator"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn write_config(dir: &Path) -> PathBuf {
@@ -574,7 +559,7 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
     let ref_dir = tmp.path().join("reference");
     std::fs::create_dir_all(&ref_dir).unwrap();
     let config = write_config(tmp.path());
-    let ref_token = token(&ref_dir);
+    let ref_token = create_token(&ref_dir, "crash test sensors", "sensor");
     let reference = {
         let server = Server::start(
             &ref_dir,
@@ -592,8 +577,8 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
     // The same data, killed 50 times.
     let dir = tmp.path().join("crashed");
     std::fs::create_dir_all(&dir).unwrap();
-    let token = token(&dir);
-    let operator = operator_token(&dir);
+    let token = create_token(&dir, "crash test sensors", "sensor");
+    let operator = create_token(&dir, "crash test operator", "operator");
     let (hook_addr, hook_keys) = webhook_receiver();
     let kills: usize = std::env::var("KEIHO_CRASH_KILLS")
         .ok()
