@@ -149,6 +149,34 @@ pub struct QueuedCounts {
     pub subscribers: usize,
 }
 
+/// One channel's deliveries of an alert, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ChannelCounts {
+    /// Waiting for an attempt or being attempted.
+    pub pending: u64,
+    /// Acknowledged.
+    pub delivered: u64,
+    /// Not acknowledged before the alert expired.
+    pub expired: u64,
+    /// Refused for good.
+    pub failed: u64,
+}
+
+/// Where one alert's deliveries stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AlertDeliveryCounts {
+    /// Webhook deliveries.
+    pub webhook: ChannelCounts,
+    /// MQTT publications (alert and retained state topics).
+    pub mqtt: ChannelCounts,
+    /// Subscriber fan-out jobs queued.
+    pub push_jobs: u64,
+    /// Of which finished.
+    pub push_jobs_done: u64,
+    /// Push messages sent.
+    pub push_sent: u64,
+}
+
 /// The delivery stage: cheap to clone, shareable between tasks.
 #[derive(Clone)]
 pub struct Delivery {
@@ -420,6 +448,32 @@ impl Delivery {
     /// Push fan-out progress of one alert: (jobs, jobs finished, messages sent).
     pub fn fanout_progress(&self, alert_identifier: &str) -> Result<(u64, u64, u64), DeliverError> {
         subscribers::fanout_progress(self.inner.db().conn(), alert_identifier)
+    }
+
+    /// Where one alert's deliveries stand, per channel (the dashboard's timeline).
+    pub fn counts_for(&self, alert_identifier: &str) -> Result<AlertDeliveryCounts, DeliverError> {
+        let state = |c: [u64; 4]| ChannelCounts {
+            pending: c[0],
+            delivered: c[1],
+            expired: c[2],
+            failed: c[3],
+        };
+        // The outbox lock is released before the fan-out query takes it again.
+        let (webhook, mqtt) = {
+            let db = self.inner.db();
+            (
+                state(db.counts(&format!("{alert_identifier}:webhook:"))?),
+                state(db.counts(&format!("{alert_identifier}:mqtt:"))?),
+            )
+        };
+        let (jobs, jobs_done, sent) = self.fanout_progress(alert_identifier)?;
+        Ok(AlertDeliveryCounts {
+            webhook,
+            mqtt,
+            push_jobs: jobs,
+            push_jobs_done: jobs_done,
+            push_sent: sent,
+        })
     }
 
     /// Counters and latencies since this process opened the database.

@@ -12,6 +12,7 @@
 //! - [`geojson_input`]: hazards read from GeoJSON with precise errors.
 
 mod bundle_format;
+pub mod display;
 mod engine;
 pub mod frames;
 pub mod geodesy;

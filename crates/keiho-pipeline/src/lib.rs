@@ -10,6 +10,7 @@
 //! - An alert is returned only after the store has committed it.
 
 pub mod journal;
+pub mod live;
 mod outcome;
 mod pipeline;
 mod replay;

@@ -1,6 +1,7 @@
 //! The pipeline proper: one [`Pipeline`] per deployment, fed reports in time order.
 
 use crate::journal;
+use crate::live::{LiveArea, LiveObject, LiveView};
 use crate::outcome::outcome;
 use chrono::{DateTime, Duration, Utc};
 use keiho_alert::assess::{AssessConfig, Ellipse, ObjectHazard, assess};
@@ -184,6 +185,10 @@ pub struct Pipeline<S: AlertLog> {
     regions: &'static RegionSet,
     tracker: Tracker,
     events: BTreeMap<String, EventState>,
+    /// The latest picture of each event, and the events whose picture changed since
+    /// [`Pipeline::take_live`] was last called.
+    live: BTreeMap<String, LiveView>,
+    live_changed: std::collections::BTreeSet<String>,
     store: S,
     rejected: u64,
 }
@@ -206,6 +211,8 @@ impl<S: AlertLog> Pipeline<S> {
             regions,
             tracker,
             events: BTreeMap::new(),
+            live: BTreeMap::new(),
+            live_changed: Default::default(),
             store,
             rejected: 0,
         }
@@ -397,6 +404,20 @@ impl<S: AlertLog> Pipeline<S> {
         }
     }
 
+    /// The pictures of the events assessed since the last call (for the dashboard's
+    /// live map), each event once, in id order.
+    pub fn take_live(&mut self) -> Vec<LiveView> {
+        std::mem::take(&mut self.live_changed)
+            .into_iter()
+            .filter_map(|id| self.live.get(&id).cloned())
+            .collect()
+    }
+
+    /// The latest picture of every event assessed so far.
+    pub fn live(&self) -> impl Iterator<Item = &LiveView> {
+        self.live.values()
+    }
+
     /// Move the clock on with no report (e.g. every second in the server, and at the
     /// end of a replay): down objects are noticed and all-clears go out on time.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Vec<IssuedAlert>, PipelineError> {
@@ -465,6 +486,7 @@ impl<S: AlertLog> Pipeline<S> {
             .map(|s| s.notes_journaled.clone())
             .unwrap_or_default();
         let mut journal = Vec::new();
+        let mut live_objects = Vec::new();
         let mut options = self.config.predict;
         options.horizon_s = self.extrapolation_horizon_s(&event, now);
         for object in &event.objects {
@@ -477,6 +499,11 @@ impl<S: AlertLog> Pipeline<S> {
             let down = self.is_down(&p, now);
             if down {
                 newly_down.push(object.clone());
+            }
+            // What the map shows: the hazard the assessment used, once it is known.
+            let shown_without_hazard = down || p.counts.accepted < self.config.min_track_updates;
+            if shown_without_hazard {
+                live_objects.push(LiveObject::of(&p, None, down));
             }
             journal.extend(journal_prediction(
                 event_id,
@@ -540,6 +567,7 @@ impl<S: AlertLog> Pipeline<S> {
                     }
                 }
             }
+            live_objects.push(LiveObject::of(&p, Some(&h), false));
             hazards.push(h);
         }
         let areas = assess(&hazards, self.regions, &self.config.assess)?;
@@ -642,6 +670,7 @@ impl<S: AlertLog> Pipeline<S> {
                 &body,
             ))?;
         }
+        let live_areas: Vec<LiveArea> = areas.iter().map(LiveArea::of).collect();
         let assessment = Assessment {
             at: now,
             launch_at: event.launch.as_ref().map(|l| l.t),
@@ -674,6 +703,19 @@ impl<S: AlertLog> Pipeline<S> {
             )?);
         }
         let phase = format!("{:?}", state.policy.phase()).to_lowercase();
+        self.live.insert(
+            event_id.to_owned(),
+            LiveView {
+                event: event_id.to_owned(),
+                t: now,
+                phase: phase.clone(),
+                reports: state.reports,
+                sensors: state.sensors.len() as u32,
+                objects: live_objects,
+                areas: live_areas,
+            },
+        );
+        self.live_changed.insert(event_id.to_owned());
         self.store.upsert_event(&StoredEvent {
             id: event_id.to_owned(),
             launch_at: event.launch.as_ref().map(|l| l.t),
@@ -771,7 +813,7 @@ impl<S: AlertLog> Pipeline<S> {
     }
 }
 
-fn risk_kind_name(kind: keiho_alert::policy::RiskKind) -> String {
+pub(crate) fn risk_kind_name(kind: keiho_alert::policy::RiskKind) -> String {
     format!("{kind:?}").to_lowercase()
 }
 

@@ -161,7 +161,7 @@ pub fn build_state(config: ServerConfig, clock: Clock) -> Result<AppState, Serve
         keiho_orbit::Catalogue::open(&db_path)
             .map_err(|e| ServerError::Config(format!("orbit catalogue: {e}")))?,
     ));
-    let (engine, _thread) =
+    let (engine, clock, _thread) =
         crate::engine::start(pipeline, clock, engine_config.clone(), metrics.clone())?;
     Ok(AppState {
         engine,

@@ -190,7 +190,8 @@ impl Authenticator {
         }
     }
 
-    async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
+    /// The caller a request's bearer token names, whatever its role.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
         let unauthorized = |why: &str| {
             let mut p = Problem::new(StatusCode::UNAUTHORIZED, why.to_owned());
             p.title = "Unauthorized".into();

@@ -55,6 +55,24 @@ impl Clock {
         }
     }
 
+    /// The same clock, with an exercise clock's start moved to this instant: it
+    /// reads the start time again now. The service does this once it has recovered,
+    /// so the seconds spent rebuilding from the inbox (minutes at exercise speed) are
+    /// not exercise time, and a restarted drill resumes where it was told to.
+    /// The real clock is returned unchanged.
+    pub fn started_now(self) -> Self {
+        match self.kind {
+            Kind::Real => self,
+            Kind::Scaled { start, speed, .. } => Self {
+                kind: Kind::Scaled {
+                    start,
+                    at: Instant::now(),
+                    speed,
+                },
+            },
+        }
+    }
+
     /// How many times faster than real time it runs.
     pub fn speed(&self) -> f64 {
         match self.kind {
@@ -84,5 +102,21 @@ mod tests {
         // 50 ms of real time at 100x is 5 s; sleeping may overshoot, never undershoot.
         assert!((5_000..=15_000).contains(&elapsed), "{elapsed} ms");
         assert_eq!(Clock::scaled(start, f64::NAN).speed(), 1.0);
+    }
+
+    #[test]
+    fn a_restarted_exercise_clock_reads_its_start_again() {
+        let start = DateTime::parse_from_rfc3339("2023-08-23T18:50:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let c = Clock::scaled(start, 100.0);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(c.now() - start >= chrono::Duration::seconds(5));
+        let restarted = c.started_now();
+        // Read straight away: well under the 5 s the old anchor had run (100x).
+        let elapsed = (restarted.now() - start).num_milliseconds();
+        assert!((0..2_000).contains(&elapsed), "{elapsed} ms");
+        assert_eq!(restarted.speed(), 100.0);
+        assert!(Clock::real().started_now().is_real());
     }
 }

@@ -108,6 +108,7 @@ pub struct EngineHandle {
     tx: mpsc::Sender<Command>,
     alerts: broadcast::Sender<Announced>,
     alive: Arc<AtomicBool>,
+    live: Arc<crate::live::LiveBoard>,
 }
 
 impl std::fmt::Debug for EngineHandle {
@@ -175,6 +176,11 @@ impl EngineHandle {
         self.alerts.subscribe()
     }
 
+    /// The events' live pictures (dashboards).
+    pub fn live(&self) -> &crate::live::LiveBoard {
+        &self.live
+    }
+
     /// Whether the engine thread is running.
     pub fn is_alive(&self) -> bool {
         self.alive.load(Ordering::Relaxed)
@@ -191,14 +197,23 @@ pub struct EngineConfig {
 }
 
 /// Start the engine on its own thread: recover from the inbox, then serve commands
-/// and tick every second.
+/// and tick every second. Returns the clock as it runs after recovery (an exercise
+/// clock starts once recovery is over; see [`Clock::started_now`]); the rest of the
+/// service must read that one.
 pub(crate) fn start(
     mut pipeline: Pipeline<SqliteStore>,
     clock: Clock,
     config: EngineConfig,
     metrics: crate::metrics::Metrics,
-) -> Result<(EngineHandle, std::thread::JoinHandle<()>), EngineError> {
-    let (manual, seen) = crate::recovery::recover(&mut pipeline, &clock)?;
+) -> Result<(EngineHandle, Clock, std::thread::JoinHandle<()>), EngineError> {
+    // An exercise clock reads its start time when the service is ready: recovery
+    // catches up to that reading (start-up before it is not exercise time either),
+    // and the clock starts running once recovery is over. So a restarted drill
+    // resumes exactly where it was told to, never ahead of its reports.
+    let (manual, seen) = crate::recovery::recover(&mut pipeline, clock.started_now().now())?;
+    let clock = clock.started_now();
+    let live = Arc::new(crate::live::LiveBoard::default());
+    live.publish(pipeline.take_live());
     let last_seq = pipeline
         .store()
         .alerts_after(0, u32::MAX)?
@@ -211,6 +226,7 @@ pub(crate) fn start(
         tx,
         alerts: alerts.clone(),
         alive: alive.clone(),
+        live: live.clone(),
     };
     let mut engine = Engine {
         pipeline,
@@ -226,6 +242,7 @@ pub(crate) fn start(
         manual,
         metrics,
         seen,
+        live,
     };
     let thread = std::thread::Builder::new()
         .name("keiho-engine".into())
@@ -234,7 +251,7 @@ pub(crate) fn start(
             alive.store(false, Ordering::Relaxed);
         })
         .map_err(|e| EngineError::Refused(format!("cannot start the engine thread: {e}")))?;
-    Ok((handle, thread))
+    Ok((handle, clock, thread))
 }
 
 struct Engine {
@@ -250,6 +267,7 @@ struct Engine {
     /// Hashes of every report line in the inbox: a report posted again (a sender
     /// retrying after a lost answer, even across a restart) is refused as a duplicate.
     seen: std::collections::HashSet<u64>,
+    live: Arc<crate::live::LiveBoard>,
 }
 
 /// The hash identifying a report line in the inbox.
@@ -309,8 +327,7 @@ impl Engine {
                 let now = self.clock.now();
                 let result = self
                     .manual
-                    .issue(&mut self.pipeline, &request, draft_id, now)
-                    .map_err(EngineError::from);
+                    .issue(&mut self.pipeline, &request, draft_id, now);
                 self.announce();
                 let _ = reply.send(result);
             }
@@ -466,8 +483,10 @@ impl Engine {
         }
     }
 
-    /// Broadcast every alert issued since the last announcement, in log order.
+    /// Broadcast every alert issued since the last announcement, in log order, and
+    /// the events' new pictures.
     fn announce(&mut self) -> Vec<(i64, String)> {
+        self.live.publish(self.pipeline.take_live());
         let fresh = match self.pipeline.store().alerts_after(self.last_seq, 10_000) {
             Ok(f) => f,
             Err(e) => {

@@ -19,6 +19,7 @@ pub mod config;
 mod delivery;
 pub mod engine;
 mod feed;
+pub mod live;
 pub mod manual;
 pub mod metrics;
 pub mod problem;

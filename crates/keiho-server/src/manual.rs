@@ -1,7 +1,9 @@
 //! Operators' own alerts (not the automatic pipeline's): composed with the same CAP
 //! rules, signed, stored in the same log. Each is its own incident `manual-<draft>`;
-//! withdrawing one is a Cancel that references it.
+//! correcting one is an Update of that incident, withdrawing one a Cancel that
+//! references it.
 
+use crate::engine::EngineError;
 use chrono::{DateTime, FixedOffset, Utc};
 use keiho_alert::cap::Status;
 use keiho_alert::compose::{Issued, MessageContext, compose};
@@ -21,6 +23,11 @@ pub struct ManualRequest {
     pub regions: Vec<String>,
     /// Why, in words (kept in the record and the message's note).
     pub cause: String,
+    /// A manual message to correct: the new message updates its incident, telling
+    /// `regions` to take shelter and lifting the call elsewhere (same status; an
+    /// Actual correction needs a second person like any Actual message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<String>,
 }
 
 impl ManualRequest {
@@ -90,40 +97,91 @@ impl ManualState {
             .any(|i| i.issued.iter().any(|m| m.identifier == identifier))
     }
 
-    /// Issue a manual alert.
+    /// Issue a manual alert, or a correction of one (`request.corrects`).
     pub(crate) fn issue(
         &mut self,
         pipeline: &mut Pipeline<SqliteStore>,
         request: &ManualRequest,
         draft_id: i64,
         now: DateTime<Utc>,
-    ) -> Result<StoredAlert, PipelineError> {
-        let status = request.cap_status().ok_or_else(|| PipelineError::Stored {
-            identifier: format!("{PREFIX}{draft_id}"),
-            problem: format!("unknown status {:?}", request.status),
-        })?;
-        let incident = format!("{PREFIX}{draft_id}");
-        let decision = Decision {
-            at: now,
-            stage: Stage::TakeShelter,
-            areas: request
-                .regions
-                .iter()
-                .map(|code| AreaRisk {
-                    code: code.clone(),
-                    kind: RiskKind::Overflight,
-                    probability: 1.0,
-                    expected_at: None,
-                })
-                .collect(),
-            lifted: Vec::new(),
-            cause: format!("manual alert: {}", request.cause),
-            outcome: None,
+    ) -> Result<StoredAlert, EngineError> {
+        let status = request
+            .cap_status()
+            .ok_or_else(|| EngineError::Refused(format!("unknown status {:?}", request.status)))?;
+        let areas = request
+            .regions
+            .iter()
+            .map(|code| AreaRisk {
+                code: code.clone(),
+                kind: RiskKind::Overflight,
+                probability: 1.0,
+                expected_at: None,
+            })
+            .collect();
+        let (incident, decision) = match &request.corrects {
+            None => (
+                format!("{PREFIX}{draft_id}"),
+                Decision {
+                    at: now,
+                    stage: Stage::TakeShelter,
+                    areas,
+                    lifted: Vec::new(),
+                    cause: format!("manual alert: {}", request.cause),
+                    outcome: None,
+                },
+            ),
+            Some(target) => {
+                let (incident, inc) = self.open_incident_of(target)?;
+                if inc.status != Some(status) {
+                    return Err(EngineError::Refused(format!(
+                        "{target:?} is {}: a correction keeps its status, {:?} was asked",
+                        inc.status.map_or("of unknown status", status_word),
+                        request.status
+                    )));
+                }
+                let lifted = inc
+                    .regions
+                    .iter()
+                    .filter(|r| !request.regions.contains(r))
+                    .cloned()
+                    .collect();
+                (
+                    incident,
+                    Decision {
+                        at: now,
+                        stage: Stage::Correction,
+                        areas,
+                        lifted,
+                        cause: format!("corrected by an operator: {}", request.cause),
+                        outcome: None,
+                    },
+                )
+            }
         };
         let stored = self.put(pipeline, &incident, status, decision, now)?;
         let inc = self.incidents.entry(incident).or_default();
         inc.regions = request.regions.clone();
         Ok(stored)
+    }
+
+    /// The open incident a manual message belongs to.
+    fn open_incident_of(&self, identifier: &str) -> Result<(String, &Incident), EngineError> {
+        let Some((incident, inc)) = self
+            .incidents
+            .iter()
+            .find(|(_, i)| i.issued.iter().any(|m| m.identifier == identifier))
+        else {
+            return Err(EngineError::Refused(format!(
+                "{identifier:?} is not a manual message: automatic alerts follow the \
+                 prediction; withdraw them with a cancel instead"
+            )));
+        };
+        if inc.closed {
+            return Err(EngineError::Refused(format!(
+                "{identifier:?} was already withdrawn"
+            )));
+        }
+        Ok((incident.clone(), inc))
     }
 
     /// Withdraw a manual incident's messages (a Cancel).
@@ -133,22 +191,8 @@ impl ManualState {
         identifier: &str,
         cause: &str,
         now: DateTime<Utc>,
-    ) -> Result<StoredAlert, crate::engine::EngineError> {
-        let Some((incident, inc)) = self
-            .incidents
-            .iter()
-            .find(|(_, i)| i.issued.iter().any(|m| m.identifier == identifier))
-        else {
-            return Err(crate::engine::EngineError::Refused(format!(
-                "{identifier:?} is not a manual message"
-            )));
-        };
-        if inc.closed {
-            return Err(crate::engine::EngineError::Refused(format!(
-                "{identifier:?} was already withdrawn"
-            )));
-        }
-        let incident = incident.clone();
+    ) -> Result<StoredAlert, EngineError> {
+        let (incident, inc) = self.open_incident_of(identifier)?;
         let status = inc.status.unwrap_or(Status::Exercise);
         let decision = Decision {
             at: now,
@@ -215,6 +259,16 @@ impl ManualState {
             inc.status = Some(status);
         }
         Ok(stored)
+    }
+}
+
+/// The status in the words of a request.
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Actual => "actual",
+        Status::Exercise => "exercise",
+        Status::Test => "test",
+        _ => "of another status",
     }
 }
 

@@ -5,7 +5,6 @@
 //! an alert that was computed but not yet durable when the process died is issued
 //! now, late rather than never.
 
-use crate::clock::Clock;
 use crate::engine::{EngineError, OperatorAction};
 use crate::manual::ManualState;
 use chrono::{DateTime, Duration, Utc};
@@ -23,7 +22,7 @@ enum Item {
 /// of the report lines seen (for duplicate detection).
 pub(crate) fn recover(
     pipeline: &mut Pipeline<SqliteStore>,
-    clock: &Clock,
+    now: DateTime<Utc>,
 ) -> Result<(ManualState, HashSet<u64>), EngineError> {
     let expires_after = pipeline.config().deployment.expires_after;
     let manual = ManualState::from_log(pipeline.store(), expires_after)?;
@@ -100,7 +99,6 @@ pub(crate) fn recover(
     // Let the clock catch up to now (at most ten minutes of it matter: all-clears
     // follow outcomes within a minute).
     if let Some(prev) = last {
-        let now = clock.now();
         let mut tick = prev + Duration::seconds(1);
         let end = now.min(prev + Duration::minutes(10));
         while tick <= end {

@@ -991,3 +991,205 @@ async fn webhooks_and_subscribers_keep_only_what_they_should() {
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+/// The `data:` of the first `n` `event: live` blocks of a stream.
+async fn live_pictures(body: Body, n: usize) -> Vec<Value> {
+    let mut body = body;
+    let mut buffer = String::new();
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while out.len() < n {
+        let frame = tokio::time::timeout_at(deadline, body.frame()).await;
+        let Ok(Some(Ok(frame))) = frame else { break };
+        if let Ok(data) = frame.into_data() {
+            buffer.push_str(&String::from_utf8_lossy(&data));
+        }
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            if block.lines().any(|l| l == "event: live") {
+                let data = block.lines().find_map(|l| l.strip_prefix("data:")).unwrap();
+                out.push(serde_json::from_str::<Value>(data.trim()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_its_assets_map_and_live_pictures_are_served() {
+    let f = fixture();
+    let (s, ct, page) = f.get("/", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ct, "text/html; charset=utf-8");
+    assert!(page.contains("/assets/app.js"), "{page}");
+    for (file, ct_want, needle) in [
+        (
+            "app.js",
+            "text/javascript; charset=utf-8",
+            "EventSource(\"/v1/live\")",
+        ),
+        (
+            "map.js",
+            "text/javascript; charset=utf-8",
+            "export class WarningMap",
+        ),
+        ("i18n.js", "text/javascript; charset=utf-8", "警報"),
+        ("app.css", "text/css; charset=utf-8", "--impact"),
+    ] {
+        let (s, ct, body) = f.get(&format!("/assets/{file}"), None).await;
+        assert_eq!((s, ct.as_str()), (StatusCode::OK, ct_want), "{file}");
+        assert!(body.contains(needle), "{file} lacks {needle:?}");
+    }
+    let (s, ct, body) = f.get("/assets/../Cargo.toml", None).await;
+    assert_ne!(s, StatusCode::OK, "{ct} {body}");
+    let (s, ct, body) = f.get("/assets/secret.js", None).await;
+    assert_problem(s, &ct, &body, StatusCode::NOT_FOUND);
+
+    // The map: every Japanese prefecture, simplified, with its names.
+    let (s, ct, body) = f.get("/v1/map/regions", None).await;
+    assert_eq!((s, ct.as_str()), (StatusCode::OK, "application/geo+json"));
+    let map: Value = serde_json::from_str(&body).unwrap();
+    let features = map["features"].as_array().unwrap();
+    let okinawa = features
+        .iter()
+        .find(|f| f["properties"]["code"] == "JP-47")
+        .unwrap();
+    assert_eq!(okinawa["properties"]["name_ja"], "沖縄県");
+    assert_eq!(okinawa["geometry"]["type"], "MultiPolygon");
+    let japan = features
+        .iter()
+        .filter(|f| f["properties"]["country"] == "JP")
+        .count();
+    assert_eq!(japan, 47);
+
+    // Live pictures: a viewer arriving after the flight gets its latest picture.
+    f.post_flight().await;
+    let r = router(f.state.clone())
+        .oneshot(Request::get("/v1/live").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let pictures = live_pictures(r.into_body(), 1).await;
+    assert_eq!(pictures.len(), 1, "one event, one picture");
+    let p = &pictures[0];
+    let events: Value = serde_json::from_str(&f.get("/v1/events", None).await.2).unwrap();
+    assert_eq!(p["event"], events[0]["id"]);
+    assert!(p["reports"].as_u64().unwrap() > 100, "{p}");
+    let objects = p["objects"].as_array().unwrap();
+    assert!(!objects.is_empty());
+    for o in objects {
+        let [lon, lat] = [
+            o["position"][0].as_f64().unwrap(),
+            o["position"][1].as_f64().unwrap(),
+        ];
+        // Somewhere between Sohae and the Philippine Sea, never a default 0, 0.
+        assert!(
+            (115.0..140.0).contains(&lon) && (10.0..42.0).contains(&lat),
+            "{o}"
+        );
+    }
+
+    // Delivery counts per message: known messages answer, unknown ones are 404.
+    let alerts = f.alerts().await;
+    let id = alerts[0]["identifier"].as_str().unwrap();
+    let (s, _, body) = f.get(&format!("/v1/alerts/{id}/deliveries"), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let counts: Value = serde_json::from_str(&body).unwrap();
+    assert!(counts["webhook"]["delivered"].is_u64(), "{counts}");
+    assert!(counts["push_sent"].is_u64(), "{counts}");
+    let (s, ct, body) = f.get("/v1/alerts/nope/deliveries", None).await;
+    assert_problem(s, &ct, &body, StatusCode::NOT_FOUND);
+
+    // Who am I: the dashboard offers the actions the role allows.
+    let (s, _, body) = f.get("/v1/whoami", Some("approver")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["role"],
+        "approver"
+    );
+    let (s, ct, body) = f.get("/v1/whoami", None).await;
+    assert_problem(s, &ct, &body, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manual_message_is_corrected_in_one_action_under_the_same_rules() {
+    let f = fixture();
+    let (s, first) = f
+        .post_json(
+            "/v1/manual",
+            "operator",
+            json!({"status": "exercise", "regions": ["JP-47"], "cause": "drill"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let first_id = first["alert"]["identifier"].as_str().unwrap().to_owned();
+    // Okinawa was wrong: Kagoshima instead.
+    let (s, fixed) = f
+        .post_json(
+            "/v1/manual",
+            "operator",
+            json!({"status": "exercise", "regions": ["JP-46"], "cause": "wrong prefecture", "corrects": first_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{fixed}");
+    let a = &fixed["alert"];
+    assert_eq!(a["event_id"], first["alert"]["event_id"], "same incident");
+    assert_eq!(a["msg_type"], "Update");
+    assert_eq!(a["sequence"], 2);
+    assert_eq!(a["regions"], json!(["JP-46"]));
+    assert_eq!(a["lifted"], json!(["JP-47"]));
+    assert!(a["references"].as_str().unwrap().contains(&first_id), "{a}");
+    // The status is kept: an Exercise is not corrected into an Actual.
+    let (s, v) = f
+        .post_json(
+            "/v1/manual",
+            "operator",
+            json!({"status": "test", "regions": ["JP-46"], "cause": "x", "corrects": first_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["detail"].as_str().unwrap().contains("keeps its status"),
+        "{v}"
+    );
+    // Automatic alerts follow the prediction: they are withdrawn, not hand-edited.
+    f.post_flight().await;
+    let automatic = f
+        .alerts()
+        .await
+        .into_iter()
+        .find(|a| !a["event_id"].as_str().unwrap().starts_with("manual-"))
+        .unwrap();
+    let (s, v) = f
+        .post_json(
+            "/v1/manual",
+            "operator",
+            json!({"status": "exercise", "regions": ["JP-46"], "cause": "x", "corrects": automatic["identifier"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not a manual message"),
+        "{v}"
+    );
+    // After a withdrawal there is nothing left to correct.
+    let (s, v) = f
+        .post_json(
+            &format!("/v1/alerts/{first_id}/cancel"),
+            "operator",
+            json!({"cause": "drill over"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = f
+        .post_json(
+            "/v1/manual",
+            "operator",
+            json!({"status": "exercise", "regions": ["JP-46"], "cause": "x", "corrects": first_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+}

@@ -327,8 +327,9 @@ pub(crate) struct ServeArgs {
     /// Keep data here instead of the configured folder.
     #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
-    /// Run on an exercise clock that starts at this time (RFC 3339) instead of the
-    /// real clock: drills and replays of past events through the live path.
+    /// Run on an exercise clock that reads this time (RFC 3339) when the service is
+    /// ready, after recovery, instead of the real clock: drills and replays of past
+    /// events through the live path.
     #[arg(long)]
     pub(crate) clock_start: Option<String>,
     /// Speed of the exercise clock (1 = real time).

@@ -25,14 +25,12 @@ const KILLS: usize = 50;
 /// Random kill delay after the server is ready, ms (real time).
 const KILL_DELAY_MS: (u64, u64) = (50, 500);
 /// The server's clock restarts this far before the first unacknowledged report.
+/// (Its exercise clock starts when it is ready, after recovery, so how long a
+/// restart takes does not move it.)
 const RESUME_BEFORE_S: i64 = 2;
 
-/// Where to start the clock of a server that should read `resume` once it is ready:
-/// its clock runs while it recovers (seconds of real time, minutes at 40x), so start
-/// it earlier by the last start-up's duration at the exercise speed.
-fn clock_start(resume: DateTime<Utc>, last_startup: std::time::Duration) -> DateTime<Utc> {
-    let ahead_us = last_startup.as_secs_f64() * SPEED * 1e6;
-    resume - Duration::seconds(RESUME_BEFORE_S) - Duration::microseconds(ahead_us as i64)
+fn clock_start(resume: DateTime<Utc>) -> DateTime<Utc> {
+    resume - Duration::seconds(RESUME_BEFORE_S)
 }
 
 const CONFIG: &str = r#"
@@ -164,7 +162,6 @@ impl Server {
             .append(true)
             .open(dir.join("server.log"))
             .unwrap();
-        let started = Instant::now();
         let child = keiho()
             .args(["serve", "--config"])
             .arg(config)
@@ -178,15 +175,19 @@ impl Server {
             .stderr(log)
             .spawn()
             .unwrap();
-        let server = Self {
+        let mut server = Self {
             child: Arc::new(Mutex::new(child)),
             addr,
             clock_start,
-            started,
+            started: Instant::now(),
         };
         let deadline = Instant::now() + std::time::Duration::from_secs(60);
         loop {
+            let asked = Instant::now();
             if let Ok((200, _)) = http(addr, "GET", "/readyz", &[], b"") {
+                // Its clock started just before it began to listen: after the last
+                // refused probe, so at most a probe's interval before `asked`.
+                server.started = asked;
                 break;
             }
             if let Some(status) = server.child.lock().unwrap().try_wait().unwrap() {
@@ -204,8 +205,8 @@ impl Server {
         server
     }
 
-    /// The exercise time now, as the server reads it (it started its clock a few
-    /// milliseconds after `started`, so this is at most that much ahead).
+    /// The exercise time now, as the server reads it (this is behind by at most a
+    /// readiness probe's interval: 10 ms, 0.4 s of exercise time).
     fn now(&self) -> DateTime<Utc> {
         let us = self.started.elapsed().as_secs_f64() * SPEED * 1e6;
         self.clock_start + Duration::microseconds(us as i64)
@@ -593,14 +594,12 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
     // How far the exercise clock got (so restarts after the last report move on).
     let mut reached = first;
     let mut died_mid_posting = 0;
-    let mut last_startup = std::time::Duration::ZERO;
     for round in 0..kills {
         let resume = match all.get(ledger.next) {
             Some(b) => b.first_t.min(reached),
             None => reached,
         };
-        let server = Server::start(&dir, &config, clock_start(resume, last_startup));
-        last_startup = server.started.elapsed();
+        let server = Server::start(&dir, &config, clock_start(resume));
         if round == 0 {
             // Okinawa's webhook: every message for JP-47 goes to the receiver.
             let body =
@@ -644,7 +643,7 @@ fn sigkill_50_times_while_posting_loses_nothing_and_issues_nothing_twice() {
         Some(b) => b.first_t.min(reached),
         None => reached,
     };
-    let server = Server::start(&dir, &config, clock_start(resume, last_startup));
+    let server = Server::start(&dir, &config, clock_start(resume));
     let alerts = finish(&server, &mut ledger, &token, &all);
 
     // (a) every acknowledged alert is in the log.

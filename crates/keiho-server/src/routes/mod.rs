@@ -1,8 +1,10 @@
 //! The HTTP API: which path does what, and the OpenAPI document generated from the
 //! handlers' annotations.
 
+mod dashboard;
 mod deliver;
 mod ingest;
+mod live;
 mod meta;
 mod operator;
 mod orbit;
@@ -35,6 +37,10 @@ use utoipa::OpenApi;
         read::public_key,
         stream::sse,
         stream::ws,
+        live::live,
+        dashboard::map_regions,
+        dashboard::alert_deliveries,
+        operator::whoami,
         operator::post_manual,
         operator::approve,
         operator::reject,
@@ -80,6 +86,15 @@ impl utoipa::Modify for BearerAuth {
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.limits.body_bytes;
     Router::new()
+        .route("/", get(dashboard::index))
+        .route("/assets/{file}", get(dashboard::assets))
+        .route("/v1/map/regions", get(dashboard::map_regions))
+        .route("/v1/live", get(live::live))
+        .route(
+            "/v1/alerts/{identifier}/deliveries",
+            get(dashboard::alert_deliveries),
+        )
+        .route("/v1/whoami", get(operator::whoami))
         .route("/v1/reports", post(ingest::post_reports))
         .route("/v1/events", get(read::list_events))
         .route("/v1/events/{id}", get(read::get_event))

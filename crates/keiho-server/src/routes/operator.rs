@@ -146,7 +146,10 @@ async fn issue_draft(
         .engine
         .issue_manual(request, draft_id)
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(|e| match e {
+            crate::engine::EngineError::Refused(why) => Problem::conflict(why),
+            e => Problem::internal(&e),
+        })?;
     let (by, identifier) = (approver.id.clone(), alert.identifier.clone());
     with_db(state, move |db| {
         db.draft_settle(draft_id, "issued", Some(&by), Some(&identifier))
@@ -302,6 +305,18 @@ pub(crate) async fn cancel(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(AlertView::of(&alert))).into_response())
+}
+
+/// Who the caller's token says they are (the dashboard shows it and offers only the
+/// actions the role allows).
+#[utoipa::path(get, path = "/v1/whoami", tag = "operator",
+    responses((status = 200, body = Object), (status = 401, body = Problem)), security(("token" = [])))]
+pub(crate) async fn whoami(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let caller = state.auth.authenticate(&headers).await?;
+    Ok(Json(json!({"id": caller.id, "role": caller.role.as_str()})))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

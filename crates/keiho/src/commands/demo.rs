@@ -89,6 +89,7 @@ async fn demo(
         "Keiho demo: replaying the Chollima-1 launch of 24 August 2023 from Sohae at {}x real time.",
         args.speed
     );
+    println!("  dashboard    {base}/   (sign in with the operator or approver token)");
     println!("  CAP feed     {base}/cap/feed.atom");
     println!("  alert stream {base}/v1/stream   (curl -N {base}/v1/stream)");
     println!("  alerts       {base}/v1/alerts   events {base}/v1/events");
