@@ -268,7 +268,9 @@ impl Delivery {
         let mut db = inner.db();
         let subs = webhook::all(db.conn())?;
         let index = inner.index.read().unwrap_or_else(|e| e.into_inner());
-        let tx = db.conn_mut().transaction()?;
+        let tx = db
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for sub in subs.iter().filter(|s| s.matches(codes.iter().copied())) {
             let d = NewDelivery {
                 idempotency_key: format!("{}:webhook:{}", alert.identifier, sub.id),

@@ -278,7 +278,8 @@ impl Outbox {
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS deliver_schema (version INTEGER NOT NULL);",
         )?;
-        let tx = conn.unchecked_transaction()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
         let version: Option<i64> = tx
             .query_row("SELECT version FROM deliver_schema", [], |r| r.get(0))
             .optional()?;
@@ -323,7 +324,9 @@ impl Outbox {
     /// Queue many deliveries in one transaction (one disk sync); returns how many
     /// were new.
     pub fn enqueue_many(&mut self, ds: &[NewDelivery], now_ms: i64) -> Result<usize, DeliverError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut n = 0;
         for d in ds {
             n += insert(&tx, d, now_ms)?;

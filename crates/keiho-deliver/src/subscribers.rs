@@ -249,7 +249,7 @@ pub(crate) fn register(
     new: &[NewSubscriber],
     now_ms: i64,
 ) -> Result<Vec<Subscriber>, DeliverError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut out = Vec::with_capacity(new.len());
     {
         let mut stmt = tx.prepare_cached(

@@ -283,7 +283,9 @@ fn fanout_turn(inner: &Inner) -> Result<bool, DeliverError> {
         let now = now_ms();
         {
             let mut db = inner.db();
-            let tx = db.conn_mut().transaction()?;
+            let tx = db
+                .conn_mut()
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut queued = 0;
             for d in &retries {
                 queued += crate::outbox::insert(&tx, d, now)?;

@@ -123,7 +123,9 @@ impl Catalogue {
         sets: &[ElementSet],
         now: DateTime<Utc>,
     ) -> Result<AddOutcome, CatalogueError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut added = 0;
         {
             let mut stmt = tx.prepare(

@@ -125,7 +125,10 @@ impl SqliteStore {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.unchecked_transaction()?;
+            let tx = rusqlite::Transaction::new_unchecked(
+                &conn,
+                rusqlite::TransactionBehavior::Immediate,
+            )?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
@@ -138,7 +141,7 @@ impl SqliteStore {
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.conn.execute_batch("BEGIN")?;
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
         match f(self) {
             Ok(v) => {
                 self.conn.execute_batch("COMMIT")?;
@@ -444,7 +447,10 @@ impl crate::ServiceLog for SqliteStore {
         received_at: DateTime<Utc>,
         json_lines: &[String],
     ) -> Result<Vec<i64>, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         let mut seqs = Vec::with_capacity(json_lines.len());
         {
             let mut stmt =
@@ -583,7 +589,10 @@ impl crate::ServiceLog for SqliteStore {
         action: &str,
         detail: &str,
     ) -> Result<crate::AuditRecord, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         let (seq, prev): (i64, String) = tx
             .query_row(
                 "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",

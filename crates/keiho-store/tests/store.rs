@@ -145,3 +145,35 @@ fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
     std::fs::write(&path, b"this is not sqlite, just junk bytes that fill the header..........................................").unwrap();
     assert!(SqliteStore::open(&path).is_err());
 }
+
+/// The service writes through several connections (engine, operators, delivery). A
+/// write that first reads (the audit chain reads its last hash) must wait for another
+/// connection's transaction rather than fail with "database is locked": in WAL mode a
+/// deferred transaction whose snapshot went stale cannot be upgraded to a writer and
+/// SQLite returns SQLITE_BUSY at once, without the busy timeout. Found by the browser
+/// test, where an operator's draft met the engine's unit of work.
+#[test]
+fn a_second_connection_waits_for_the_first_writer_instead_of_failing() {
+    use keiho_store::ServiceLog;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keiho.db");
+    let mut engine = SqliteStore::open(&path).unwrap();
+    let mut operator = SqliteStore::open(&path).unwrap();
+    let at = chrono::Utc::now();
+    operator.audit(at, "setup", "first", "{}").unwrap();
+
+    engine.begin().unwrap();
+    engine.draft_insert("engine", at, "Exercise", "{}").unwrap();
+    let waiting = std::thread::spawn(move || {
+        let r = operator.audit(at, "operator", "second", "{}");
+        (operator, r)
+    });
+    // Let the operator's write reach SQLite while the engine still holds its lock.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    engine.commit().unwrap();
+    let (operator, written) = waiting.join().unwrap();
+    let record = written.expect("the operator's write waits for the engine's, then succeeds");
+    assert_eq!(record.seq, 2);
+    assert_eq!(operator.audit_log().unwrap().len(), 2);
+    assert_eq!(engine.drafts().unwrap().len(), 1);
+}
