@@ -429,6 +429,8 @@ async function submitManual(ev) {
     cause: $("manual-cause").value.trim(),
   };
   if (corrects) request.corrects = corrects;
+  // An earlier result must not be mistaken for this one's.
+  say(t("sending"));
   try {
     const result = await api("POST", "/v1/manual", request);
     if (result.state === "pending") say(t("done_draft", { id: result.draft_id }));
@@ -441,6 +443,7 @@ async function submitManual(ev) {
 }
 
 async function approve(id) {
+  say(t("sending"));
   try {
     const result = await api("POST", `/v1/manual/${id}/approve`);
     say(t("done_issued", { identifier: result.alert.identifier }));
@@ -451,6 +454,7 @@ async function approve(id) {
 }
 
 async function reject(id) {
+  say(t("sending"));
   try {
     await api("POST", `/v1/manual/${id}/reject`);
     say(t("done_rejected", { id }));
@@ -463,6 +467,7 @@ async function reject(id) {
 async function cancelMessage(a) {
   const cause = window.prompt(t("cancel_prompt"));
   if (!cause) return;
+  say(t("sending"));
   try {
     const result = await api("POST", `/v1/alerts/${encodeURIComponent(a.identifier)}/cancel`, { cause });
     say(t("done_cancel", { identifier: result.identifier }));

@@ -204,7 +204,7 @@ async function run(demo, browser) {
   await a.fill("#manual-regions", "JP-47");
   await a.fill("#manual-cause", "browser test of the two-person rule");
   await a.click("#manual button[type=submit]");
-  await a.waitForSelector("#action-result:not(.error)");
+  await a.waitForFunction(() => /承認待ち|拒否/.test(document.querySelector("#action-result").textContent));
   const drafted = await a.textContent("#action-result");
   const draftId = /(\d+)/.exec(drafted)?.[1];
   assert.ok(draftId, `the operator is told the draft waits for approval: ${drafted}`);
@@ -243,8 +243,10 @@ async function run(demo, browser) {
   await a.fill("#manual-regions", "JP-46");
   await a.fill("#manual-cause", "wrong prefecture");
   await a.click("#manual button[type=submit]");
-  await a.waitForFunction(() => /承認待ち/.test(document.querySelector("#action-result").textContent));
+  // The result line is cleared on submission, so this is the correction's own answer.
+  await a.waitForFunction(() => /承認待ち|拒否/.test(document.querySelector("#action-result").textContent));
   const correctionDraft = /(\d+)/.exec(await a.textContent("#action-result"))?.[1];
+  assert.ok(correctionDraft && correctionDraft !== draftId, `a new draft for the correction: ${await a.textContent("#action-result")}`);
   const approveCorrection = b.locator(`#drafts li[data-draft="${correctionDraft}"] button.approve`);
   await approveCorrection.waitFor({ timeout: 10_000 });
   await approveCorrection.click();
