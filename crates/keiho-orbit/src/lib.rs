@@ -7,6 +7,7 @@
 //! - [`point_passes`]: rise, culmination and set over a place.
 //! - [`RegionWatch`] / [`region_passes`]: when the sub-satellite point or a sensor's
 //!   footprint covers a region of the region engine (`keiho-geo`).
+//! - [`ground_track`]: the sub-satellite points over a window, for maps.
 //! - [`Catalogue`]: element sets with history per object, in SQLite.
 //! - [`notice`]: the facts of an optional CAP notice for a region pass.
 //!
@@ -19,6 +20,7 @@
 pub mod catalogue;
 mod elements;
 pub mod frames;
+mod ground;
 pub mod notice;
 pub mod omm;
 mod passes;
@@ -32,6 +34,7 @@ pub use elements::{
     stale_warnings,
 };
 pub use frames::{LookAngles, Observer};
+pub use ground::{GroundPoint, MAX_TRACK_POINTS, ground_track};
 pub use passes::{POINT_STEP_S, PassEvent, PointPass, PointPassReport, TIME_TOL_S, point_passes};
 pub use propagate::{EarthFixedState, PropagationError, Propagator, Sgp4Mode, TemeState, Track};
 pub use region::{

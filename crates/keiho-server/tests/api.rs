@@ -904,6 +904,62 @@ async fn element_sets_in_and_passes_over_okinawa_out() {
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, ct, b) = f.get("/v1/passes?norad=1&region=JP-47", None).await;
     assert_problem(s, &ct, &b, StatusCode::NOT_FOUND);
+
+    // The catalogue, and the ground track the dashboard draws: over a sub-satellite
+    // pass of Hokkaido, the middle of the track lies over Hokkaido (its box: 41.3-45.6
+    // N, 139.3-148.9 E, with a 0.5 deg margin), so the map shows the pass where the
+    // pass search found it.
+    let (s, _, b) = f.get("/v1/objects", None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(v["objects"][0]["norad_id"], 58400, "{v}");
+    assert_eq!(v["objects"][0]["name"], "MALLIGYONG-1", "{v}");
+    let (s, _, b) = f
+        .get(
+            "/v1/passes?norad=58400&region=JP-01&from=2024-06-10T00:00:00Z&days=7",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let passes: Value = serde_json::from_str(&b).unwrap();
+    let pass = &passes["passes"][0];
+    let (start, end) = (
+        pass["start"].as_str().unwrap(),
+        pass["end"].as_str().unwrap(),
+    );
+    let start_t = chrono::DateTime::parse_from_rfc3339(start).unwrap();
+    let end_t = chrono::DateTime::parse_from_rfc3339(end).unwrap();
+    let minutes = (end_t - start_t).num_milliseconds() as f64 / 60_000.0;
+    let (s, _, b) = f
+        .get(
+            &format!(
+                "/v1/objects/58400/track?from={}&minutes={minutes}&step_s=1",
+                start.replace('+', "%2B")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let track: Value = serde_json::from_str(&b).unwrap();
+    let points = track["points"].as_array().unwrap();
+    assert!(points.len() >= 2, "{track}");
+    let mid = &points[points.len() / 2];
+    let (lat, lon) = (
+        mid["lat_deg"].as_f64().unwrap(),
+        mid["lon_deg"].as_f64().unwrap(),
+    );
+    assert!(
+        (40.8..=46.1).contains(&lat) && (138.8..=149.4).contains(&lon),
+        "middle of the pass at {lat:.2}, {lon:.2}: not over Hokkaido ({pass})"
+    );
+    let (s, ct, b) = f.get("/v1/objects/58400/track?minutes=5000", None).await;
+    assert_problem(s, &ct, &b, StatusCode::BAD_REQUEST);
+    let (s, ct, b) = f.get("/v1/objects/58400/track?step_s=0", None).await;
+    assert_problem(s, &ct, &b, StatusCode::BAD_REQUEST);
+    let (s, ct, b) = f.get("/v1/objects/abc/track", None).await;
+    assert_problem(s, &ct, &b, StatusCode::BAD_REQUEST);
+    let (s, ct, b) = f.get("/v1/objects/1/track", None).await;
+    assert_problem(s, &ct, &b, StatusCode::NOT_FOUND);
     let (s, ct, b) = f
         .get("/v1/passes?norad=58400&region=JP-47&days=400", None)
         .await;

@@ -58,6 +58,8 @@ use utoipa::OpenApi;
         deliver::unregister,
         orbit::post_elements,
         orbit::get_passes,
+        orbit::list_objects,
+        orbit::object_track,
         meta::healthz,
         meta::readyz,
         meta::metrics,
@@ -125,6 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/webhooks/{id}", delete(deliver::delete_webhook))
         .route("/v1/elements", post(orbit::post_elements))
         .route("/v1/passes", get(orbit::get_passes))
+        .route("/v1/objects", get(orbit::list_objects))
+        .route("/v1/objects/{norad}/track", get(orbit::object_track))
         .route("/v1/subscribers", post(deliver::register))
         .route(
             "/v1/subscribers/{id}",

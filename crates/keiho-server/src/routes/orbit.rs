@@ -1,12 +1,14 @@
 //! Orbit watch over HTTP: element sets in (`POST /v1/elements`: TLE or CCSDS OMM), and
-//! passes out (`GET /v1/passes`: over a region or a place, from the catalogue).
+//! passes out (`GET /v1/passes`: over a region or a place, from the catalogue), and
+//! what the dashboard draws: the catalogue (`GET /v1/objects`) and an object's ground
+//! track (`GET /v1/objects/{norad}/track`).
 
 use crate::app::AppState;
 use crate::auth::Role;
 use crate::problem::Problem;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -143,6 +145,100 @@ pub(crate) async fn get_passes(
             }
         };
         Ok(Json(value))
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+}
+
+/// The objects in the catalogue: NORAD id, name, how many element sets, their epochs.
+#[utoipa::path(get, path = "/v1/objects", tag = "orbit",
+    responses((status = 200, body = Object)))]
+pub(crate) async fn list_objects(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    let catalogue = state.catalogue.clone();
+    tokio::task::spawn_blocking(move || {
+        let c = catalogue
+            .lock()
+            .map_err(|_| Problem::internal(&"catalogue lock poisoned"))?;
+        let objects = c.objects().map_err(|e| Problem::internal(&e))?;
+        Ok(Json(json!({ "objects": objects })))
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+}
+
+/// Longest ground track one request may ask for, minutes (a day).
+const MAX_TRACK_MINUTES: f64 = 1440.0;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct TrackQuery {
+    /// Start (RFC 3339; default now).
+    from: Option<String>,
+    /// Length, minutes (default 100, about one low orbit; at most 1440).
+    minutes: Option<f64>,
+    /// Sampling step, seconds (default 30, at least 1).
+    step_s: Option<f64>,
+}
+
+/// The ground track (sub-satellite points) of a catalogued object, from the element
+/// set nearest the window's middle.
+#[utoipa::path(get, path = "/v1/objects/{norad}/track", tag = "orbit",
+    params(("norad" = u64, Path, description = "NORAD catalogue number"), TrackQuery),
+    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub(crate) async fn object_track(
+    State(state): State<AppState>,
+    Path(norad): Path<String>,
+    Query(q): Query<TrackQuery>,
+) -> Result<Json<Value>, Problem> {
+    let norad: u64 = norad
+        .parse()
+        .map_err(|_| Problem::bad_request(format!("{norad:?} is not a NORAD catalogue number")))?;
+    let from: DateTime<Utc> = match &q.from {
+        Some(t) => DateTime::parse_from_rfc3339(t)
+            .map_err(|e| Problem::bad_request(format!("from {t:?}: {e}")))?
+            .with_timezone(&Utc),
+        None => state.clock.now(),
+    };
+    let minutes = q.minutes.unwrap_or(100.0);
+    if !(minutes > 0.0 && minutes <= MAX_TRACK_MINUTES) {
+        return Err(Problem::bad_request(format!(
+            "minutes must be in (0, {MAX_TRACK_MINUTES}], got {minutes}"
+        )));
+    }
+    let step_s = q.step_s.unwrap_or(30.0);
+    if !(step_s >= 1.0 && step_s.is_finite()) {
+        return Err(Problem::bad_request(format!(
+            "step_s must be at least 1 second, got {step_s}"
+        )));
+    }
+    let to = from + Duration::milliseconds((minutes * 60_000.0) as i64);
+    let catalogue = state.catalogue.clone();
+    tokio::task::spawn_blocking(move || {
+        let elements = {
+            let c = catalogue
+                .lock()
+                .map_err(|_| Problem::internal(&"catalogue lock poisoned"))?;
+            c.nearest(norad, from + (to - from) / 2)
+                .map_err(|e| Problem::internal(&e))?
+        }
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "object {norad} is not in the catalogue; POST its elements to /v1/elements"
+            ))
+        })?;
+        let points = keiho_orbit::ground_track(&elements, from, to, step_s)
+            .map_err(|e| Problem::bad_request(e.to_string()))?;
+        let warnings: Vec<String> = elements
+            .staleness(from)
+            .into_iter()
+            .map(|w| w.message)
+            .collect();
+        Ok(Json(json!({
+            "norad_id": norad,
+            "name": elements.name,
+            "epoch": elements.epoch,
+            "points": points,
+            "warnings": warnings,
+        })))
     })
     .await
     .map_err(|e| Problem::internal(&e))?
