@@ -7,6 +7,7 @@
 
 import { WarningMap } from "/assets/map.js";
 import * as i18n from "/assets/i18n.js";
+import { OrbitWatch } from "/assets/orbit.js";
 
 const { t } = i18n;
 const $ = (id) => document.getElementById(id);
@@ -26,6 +27,7 @@ const state = {
 window.keiho = { pictures: 0, frames: 0, alerts: 0, state };
 
 let map;
+let orbit;
 
 function h(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -526,6 +528,17 @@ async function start() {
   } catch (err) {
     console.warn("map", err);
   }
+  orbit = new OrbitWatch(
+    { form: $("orbit-form"), object: $("orbit-object"), note: $("orbit-note"), passes: $("orbit-passes") },
+    {
+      map,
+      api,
+      regionName,
+      // The deployment's regions: Japan's prefectures and Korea's provinces.
+      deploymentCodes: () => [...map.regionProps.keys()].filter((c) => /^(JP|KR)-/.test(c)),
+    },
+  );
+  await orbit.loadObjects();
   connect();
   try {
     for (const e of await api("GET", "/v1/events")) await loadEvent(e.id);
@@ -537,6 +550,8 @@ async function start() {
   // Drafts and the newest messages' delivery counts move on their own.
   setInterval(() => {
     refreshDrafts();
+    // A catalogue that was empty fills when someone adds element sets.
+    if (!orbit.objects.length) orbit.loadObjects();
     if (state.selected) for (const a of alertsOf(state.selected).slice(-5)) refreshDeliveries(a.identifier);
   }, 3000);
   document.body.dataset.ready = "true";

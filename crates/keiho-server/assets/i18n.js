@@ -102,6 +102,15 @@ const WORDS = {
     offline: "reconnecting…",
     public_page: "Public page",
     report: "After-action report",
+    orbit: "Orbit watch",
+    orbit_object: "Object",
+    orbit_submit: "Passes in the next day",
+    orbit_none: "No object in the catalogue. Add element sets with `keiho orbit add` or POST /v1/elements.",
+    orbit_unnamed: "unnamed",
+    orbit_stale: "Its newest elements date from {epoch}: passes are shown from then, not from today.",
+    orbit_no_passes: "No pass over the watched regions in that day.",
+    orbit_show_track: "Show on map",
+    legend_orbit: "Satellite pass",
   },
   ja: {
     title: "警報 — 運用画面",
@@ -200,6 +209,15 @@ const WORDS = {
     offline: "再接続中…",
     public_page: "住民向けページ",
     report: "事後検証報告",
+    orbit: "衛星の通過",
+    orbit_object: "物体",
+    orbit_submit: "今後1日の通過",
+    orbit_none: "カタログに物体がありません。`keiho orbit add` または POST /v1/elements で軌道要素を追加してください。",
+    orbit_unnamed: "名称なし",
+    orbit_stale: "最新の軌道要素は{epoch}のものです。今日ではなくその時点からの通過を表示します。",
+    orbit_no_passes: "その1日に監視区域の上空を通過しません。",
+    orbit_show_track: "地図に表示",
+    legend_orbit: "衛星の通過",
   },
   ko: {
     title: "경보 — 운영 화면",
@@ -298,6 +316,15 @@ const WORDS = {
     offline: "재연결 중…",
     public_page: "주민용 페이지",
     report: "사후 검토 보고서",
+    orbit: "위성 통과",
+    orbit_object: "물체",
+    orbit_submit: "앞으로 1일간의 통과",
+    orbit_none: "카탈로그에 물체가 없습니다. `keiho orbit add` 또는 POST /v1/elements로 궤도 요소를 추가하십시오.",
+    orbit_unnamed: "이름 없음",
+    orbit_stale: "최신 궤도 요소는 {epoch} 것입니다. 오늘이 아니라 그때부터의 통과를 표시합니다.",
+    orbit_no_passes: "그 하루 동안 감시 지역 위를 통과하지 않습니다.",
+    orbit_show_track: "지도에 표시",
+    legend_orbit: "위성 통과",
   },
 };
 
@@ -353,4 +380,15 @@ export function formatTime(iso) {
   const hms = jst.toISOString().slice(11, 19);
   const utc = d.toISOString().slice(11, 19);
   return current === "en" ? `${hms} JST (${utc} UTC)` : `${hms}`;
+}
+
+/// A date and time in the deployment's local zone (UTC+9), with UTC in English.
+export function formatDateTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const jst = new Date(d.getTime() + 9 * 3600 * 1000).toISOString();
+  const local = `${jst.slice(0, 10)} ${jst.slice(11, 19)}`;
+  const zone = current === "ko" ? "KST" : "JST";
+  return current === "en" ? `${local} JST (${d.toISOString().slice(11, 19)} UTC)` : `${local} ${zone}`;
 }

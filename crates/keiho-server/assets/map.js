@@ -137,6 +137,28 @@ export class WarningMap {
     this.shade(view.areas);
   }
 
+  /// A satellite's ground track (a pass), split where it crosses the antimeridian.
+  orbitTrack(points, name = "") {
+    if (!this.orbit) {
+      this.orbit = el("g", { class: "orbit" }, this.overlay);
+      this.orbitLine = el("path", { class: "orbit-track" }, this.orbit);
+      el("title", {}, this.orbitLine);
+    }
+    let d = "";
+    let run = [];
+    for (const p of points) {
+      if (run.length && Math.abs(p[0] - run[run.length - 1][0]) > 180) {
+        d += linePath(run);
+        run = [];
+      }
+      run.push(p);
+    }
+    if (run.length) d += linePath(run);
+    this.orbitLine.setAttribute("d", d);
+    this.orbitLine.firstChild.textContent = name;
+    this.orbit.dataset.points = String(points.length);
+  }
+
   objectLayer(key) {
     const root = el("g", { class: "object", "data-object": key }, this.overlay);
     const g = {

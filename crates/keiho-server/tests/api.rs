@@ -1090,6 +1090,11 @@ async fn the_dashboard_its_assets_map_and_live_pictures_are_served() {
             "export class WarningMap",
         ),
         ("i18n.js", "text/javascript; charset=utf-8", "警報"),
+        (
+            "orbit.js",
+            "text/javascript; charset=utf-8",
+            "export class OrbitWatch",
+        ),
         ("app.css", "text/css; charset=utf-8", "--impact"),
     ] {
         let (s, ct, body) = f.get(&format!("/assets/{file}"), None).await;

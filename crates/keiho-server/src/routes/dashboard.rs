@@ -14,6 +14,7 @@ static INDEX_HTML: &str = include_str!("../../assets/index.html");
 static APP_JS: &str = include_str!("../../assets/app.js");
 static MAP_JS: &str = include_str!("../../assets/map.js");
 static I18N_JS: &str = include_str!("../../assets/i18n.js");
+static ORBIT_JS: &str = include_str!("../../assets/orbit.js");
 static APP_CSS: &str = include_str!("../../assets/app.css");
 
 /// Map outlines are simplified to about 2 km: finer than a pixel at the
@@ -43,6 +44,7 @@ pub(crate) async fn assets(Path(file): Path<String>) -> Result<Response, Problem
         "app.js" => Ok(asset("text/javascript; charset=utf-8", APP_JS)),
         "map.js" => Ok(asset("text/javascript; charset=utf-8", MAP_JS)),
         "i18n.js" => Ok(asset("text/javascript; charset=utf-8", I18N_JS)),
+        "orbit.js" => Ok(asset("text/javascript; charset=utf-8", ORBIT_JS)),
         "app.css" => Ok(asset("text/css; charset=utf-8", APP_CSS)),
         _ => Err(Problem::not_found(format!("no asset {file:?}"))),
     }

@@ -6,7 +6,7 @@
 // frames and main-thread tasks take while the event streams (a measurement printed
 // for BENCHMARKS.md, not a pass/fail timing).
 //
-// Usage: node dashboard.mjs   (env: KEIHO_BIN, KEIHO_SHOTS, KEIHO_DEMO_SPEED)
+// Usage: node dashboard.mjs   (env: KEIHO_BIN, KEIHO_SHOTS, KEIHO_DEMO_SPEED, KEIHO_SHARED)
 
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
@@ -20,6 +20,8 @@ const BIN = process.env.KEIHO_BIN || "target/debug/keiho";
 const SHOTS = process.env.KEIHO_SHOTS || "target/browser";
 const SPEED = process.env.KEIHO_DEMO_SPEED || "10";
 const CHROMIUM = process.env.KEIHO_CHROMIUM || "/usr/bin/chromium";
+// The shared test data beside the repository (element sets used as fixtures).
+const SHARED = process.env.KEIHO_SHARED || path.resolve("../shared");
 // Generous: a debug build on a loaded 2-core machine.
 const FLIGHT_TIMEOUT_MS = 600_000;
 
@@ -262,7 +264,26 @@ async function run(demo, browser) {
   await b.waitForSelector('.timeline li.message >> text=Cancel');
   await b.screenshot({ path: path.join(SHOTS, "dashboard-corrected-withdrawn-en.png") });
 
-  // 3. The public page, in the browser's language.
+  // 3. Orbit watch: a catalogued object's passes over the deployment's regions, and
+  // the chosen pass's ground track on the map. The element sets are the Malligyong-1
+  // fixtures of ../shared (test data, not bundled with the product).
+  step("orbit watch");
+  const tle = fs.readFileSync(path.join(SHARED, "data/tle/malligyong-1_norad58400_2024-06.tle"), "utf8");
+  const added = await fetch(`${base}/v1/elements`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${tokens.operator}`, "Content-Type": "text/plain" },
+    body: tle,
+  });
+  assert.equal(added.status, 201, await added.text());
+  await b.waitForSelector('#orbit-object option[value="58400"]', { state: "attached", timeout: 15_000 });
+  await b.click('#orbit-form button[type=submit]');
+  await b.waitForSelector("#orbit-passes li.pass.chosen", { timeout: 30_000 });
+  assert.match(await b.textContent("#orbit-note"), /2024-06-12/, "stale elements: passes from their epoch, and the page says so");
+  const drawn = Number(await b.getAttribute("#map g.orbit", "data-points"));
+  assert.ok(drawn > 10, `the chosen pass's ground track is on the map (${drawn} points)`);
+  await b.screenshot({ path: path.join(SHOTS, "dashboard-orbit-en.png") });
+
+  // 4. The public page, in the browser's language.
   step("public event page");
   const events = await (await fetch(`${base}/v1/events`)).json();
   assert.ok(events.length >= 1);
@@ -276,7 +297,7 @@ async function run(demo, browser) {
     assert.deepEqual(p.errors, [], `no script errors on the ${lang} public page`);
   }
 
-  // 4. A phone-sized screen.
+  // 5. A phone-sized screen.
   const phone = await newPage(browser, { locale: "ko-KR", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await phone.goto(`${base}/`);
   await phone.waitForSelector("body[data-ready=true]");
