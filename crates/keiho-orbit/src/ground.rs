@@ -83,7 +83,7 @@ mod tests {
     use chrono::Duration;
 
     // Malligyong-1 (NORAD 58400), epoch 2024-06-06: the first of the two element sets
-    // quoted in the shared test data (see data provenance in the workspace README).
+    // quoted in the shared test data (its README, section TLE, gives the provenance).
     const TLE: &str = "MALLIGYONG-1
 1 58400U 23179A   24158.19566690  .00000871  00000-0  41535-4 0  9999
 2 58400  97.4052  45.2326 0002221 305.1745  54.9283 15.21704003 30052
