@@ -10,6 +10,7 @@
 //!   IIP error against the simulator's truth ([`Truth`]), altitude and speed, and the
 //!   alerted areas over time. The dashboard can embed the same functions.
 //! - [`html`] writes one self-contained HTML file (inline SVG and CSS, nothing fetched).
+//! - [`public`] writes the public event page (ja, en, ko) with its computed FAQ.
 //!
 //! Architecture invariant: no number in a report is written by hand per event; the
 //! only fixed data is the J-Alert table in `data/jalert_timelines.csv`, compiled in.
@@ -18,6 +19,7 @@ mod analysis;
 pub mod figures;
 pub mod html;
 pub mod jalert;
+pub mod public;
 mod record;
 mod truth;
 
@@ -63,6 +65,9 @@ pub enum ReportError {
         /// The text.
         sent: String,
     },
+    /// The bundled regions could not be loaded (names and distances on public pages).
+    #[error("the bundled regions: {0}")]
+    Regions(#[source] keiho_geo::LoadError),
     /// A line of the truth file is not readable.
     #[error("truth file line {line}: {source}")]
     Truth {

@@ -88,6 +88,10 @@ pub(crate) enum Command {
     /// After-action report of recorded events: one self-contained HTML file per event
     /// (timeline, figures, J-Alert comparison, what went wrong or was late).
     Report(ReportArgs),
+    /// Public pages of a recorded event: what happened, in Japanese, English and
+    /// Korean, with the FAQ computed from the record.
+    #[command(subcommand)]
+    Event(EventCommand),
     /// Orbit watch: element sets (TLE, CCSDS OMM KVN or XML) kept with their history.
     #[command(subcommand)]
     Orbit(OrbitCommand),
@@ -115,6 +119,24 @@ pub(crate) struct ReportArgs {
     /// error against the true impacts.
     #[arg(long)]
     pub(crate) truth: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EventCommand {
+    /// Write the public page as static HTML: DIR/ja.html, en.html, ko.html, an
+    /// index.html linking them, and the event's CAP messages in DIR/cap/ (the folder
+    /// works offline and from a file:// URL).
+    Page {
+        /// The database (`keiho replay` or the service wrote it).
+        #[arg(long)]
+        db: PathBuf,
+        /// The event (see `keiho alerts list`).
+        #[arg(long)]
+        event: String,
+        /// The folder to write (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

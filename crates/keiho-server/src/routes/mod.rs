@@ -8,6 +8,7 @@ mod live;
 mod meta;
 mod operator;
 mod orbit;
+mod public;
 mod read;
 mod stream;
 
@@ -32,6 +33,7 @@ use utoipa::OpenApi;
         read::get_event,
         read::list_alerts,
         read::event_report,
+        public::event_page,
         read::cap_message,
         read::cap_feed,
         read::public_key,
@@ -101,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events", get(read::list_events))
         .route("/v1/events/{id}", get(read::get_event))
         .route("/v1/alerts", get(read::list_alerts))
+        .route("/events/{id}", get(public::event_page))
         .route("/events/{id}/report", get(read::event_report))
         .route("/v1/alerts/{identifier}/cancel", post(operator::cancel))
         .route("/cap/alerts/{file}", get(read::cap_message))

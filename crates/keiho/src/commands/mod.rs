@@ -3,6 +3,7 @@
 mod alerts;
 mod cap;
 mod demo;
+mod event;
 mod iip;
 mod orbit;
 mod predict;
@@ -39,6 +40,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
             list,
         } => simulate::run(scenario, out, seed, list),
         Command::Iip { ecef, vel, beta } => iip::run(ecef, vel, beta),
+        Command::Event(cmd) => event::run(cmd),
         Command::Orbit(cmd) => orbit::run(cmd),
         Command::Passes(args) => orbit::passes(&args),
     }
