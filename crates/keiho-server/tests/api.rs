@@ -1254,3 +1254,60 @@ async fn a_manual_message_is_corrected_in_one_action_under_the_same_rules() {
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_event_page_speaks_the_browsers_language() {
+    let f = fixture();
+    f.post_flight().await;
+    let events: Value = serde_json::from_str(&f.get("/v1/events", None).await.2).unwrap();
+    let id = events[0]["id"].as_str().unwrap().to_owned();
+    let page = |uri: String, accept: Option<&'static str>| {
+        let state = f.state.clone();
+        async move {
+            let mut b = Request::builder().uri(uri);
+            if let Some(a) = accept {
+                b = b.header(header::ACCEPT_LANGUAGE, a);
+            }
+            let r = router(state)
+                .oneshot(b.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let headers = r.headers().clone();
+            let bytes = r.into_body().collect().await.unwrap().to_bytes();
+            (headers, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    // No token needed; the browser's language decides, the query overrides it.
+    let (h, body) = page(format!("/events/{id}"), Some("ja-JP,ja;q=0.9,en;q=0.8")).await;
+    assert_eq!(h[header::CONTENT_LANGUAGE], "ja");
+    assert_eq!(h[header::VARY], "Accept-Language");
+    assert_eq!(h[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    assert!(
+        body.contains("<html lang=\"ja\">") && body.contains("沖縄県"),
+        "{body}"
+    );
+    assert!(body.contains("訓練"), "the exercise is marked");
+    let (h, body) = page(format!("/events/{id}?lang=en"), Some("ja")).await;
+    assert_eq!(h[header::CONTENT_LANGUAGE], "en");
+    assert!(body.contains("Okinawa Prefecture was told to take shelter"));
+    // Links work on the server: the other languages and each CAP message.
+    assert!(body.contains(&format!("href=\"/events/{id}?lang=ko\"")));
+    let cap = body
+        .split("href=\"/cap/alerts/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap();
+    let (s, ct, _) = f.get(&format!("/cap/alerts/{cap}"), None).await;
+    assert_eq!(s, StatusCode::OK, "{cap}");
+    assert!(ct.contains("cap+xml") || ct.contains("xml"), "{ct}");
+    let (h, _) = page(format!("/events/{id}"), Some("ko-KR")).await;
+    assert_eq!(h[header::CONTENT_LANGUAGE], "ko");
+    let (h, _) = page(format!("/events/{id}"), None).await;
+    assert_eq!(h[header::CONTENT_LANGUAGE], "en");
+    let (s, ct, b) = f.get("/events/nope", None).await;
+    assert_problem(s, &ct, &b, StatusCode::NOT_FOUND);
+    let (_, _, doc) = f.get("/openapi.json", None).await;
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    assert!(doc["paths"]["/events/{id}"]["get"].is_object());
+    assert!(doc["paths"]["/v1/objects/{norad}/track"]["get"].is_object());
+}
