@@ -89,6 +89,10 @@ function eventState(id) {
   return e;
 }
 
+function isManual(id) {
+  return String(id).startsWith("manual-");
+}
+
 async function loadEvent(id) {
   const e = eventState(id);
   try {
@@ -155,7 +159,9 @@ function addAlert(a, live) {
   state.alerts.set(a.identifier, a);
   window.keiho.alerts++;
   const e = eventState(a.event_id);
-  if (!e.record && !e.firstSeen && live) loadEvent(a.event_id);
+  // Manual incidents (ids `manual-N`, see src/manual.rs) have messages but no
+  // recorded flight, so there is no event document to load.
+  if (!e.record && !e.firstSeen && live && !isManual(a.event_id)) loadEvent(a.event_id);
   setMode(a.status);
   if (live) {
     if (!state.selected) state.selected = a.event_id;

@@ -1101,6 +1101,9 @@ async fn the_dashboard_its_assets_map_and_live_pictures_are_served() {
         assert_eq!((s, ct.as_str()), (StatusCode::OK, ct_want), "{file}");
         assert!(body.contains(needle), "{file} lacks {needle:?}");
     }
+    let (s, ct, body) = f.get("/favicon.ico", None).await;
+    assert_eq!((s, ct.as_str()), (StatusCode::OK, "image/svg+xml"));
+    assert!(body.starts_with("<svg"), "{body}");
     let (s, ct, body) = f.get("/assets/../Cargo.toml", None).await;
     assert_ne!(s, StatusCode::OK, "{ct} {body}");
     let (s, ct, body) = f.get("/assets/secret.js", None).await;

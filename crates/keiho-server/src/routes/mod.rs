@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(dashboard::index))
         .route("/assets/{file}", get(dashboard::assets))
+        .route("/favicon.ico", get(dashboard::favicon))
         .route("/v1/map/regions", get(dashboard::map_regions))
         .route("/v1/live", get(live::live))
         .route(

@@ -103,7 +103,7 @@ async fn demo(
     // Print each alert as it is issued.
     let mut alerts = running.state.engine.subscribe();
     let printer = tokio::spawn(async move {
-        let mut all_clear = false;
+        let mut all_clear: Option<String> = None;
         while let Ok(a) = alerts.recv().await {
             let sent = DateTime::parse_from_rfc3339(&a.alert.sent)
                 .map(|t| t.with_timezone(&Utc))
@@ -129,7 +129,7 @@ async fn demo(
                 },
             );
             if a.alert.stage == "AllClear" {
-                all_clear = true;
+                all_clear = Some(a.alert.event_id.clone());
                 break;
             }
         }
@@ -152,11 +152,15 @@ async fn demo(
     // The all-clear follows the outcome by up to a minute of exercise time.
     let wait = std::time::Duration::from_secs_f64((240.0 / args.speed).max(2.0));
     let done = tokio::select! {
-        r = tokio::time::timeout(wait, printer) => matches!(r, Ok(Ok(true))),
-        _ = super::serve::shutdown_signal() => false,
+        r = tokio::time::timeout(wait, printer) => r.ok().and_then(Result::ok).flatten(),
+        _ = super::serve::shutdown_signal() => None,
     };
-    if done {
+    if let Some(event) = &done {
         println!("The event is over: the call to take shelter was lifted.");
+        println!(
+            "  public page  {base}/events/{event}   (in the browser's language; ?lang=ja|en|ko)"
+        );
+        println!("  after-action report {base}/events/{event}/report");
     } else {
         println!("No all-clear was seen.");
     }
@@ -165,7 +169,7 @@ async fn demo(
         super::serve::shutdown_signal().await;
     }
     running.stop().await?;
-    if !done {
+    if done.is_none() {
         bail!("the demo ended without an all-clear");
     }
     Ok(())
