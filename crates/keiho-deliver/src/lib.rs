@@ -37,7 +37,9 @@ pub mod webhook;
 mod worker;
 
 pub use mqtt::{Headlines, MqttConfig};
-pub use outbox::{Backoff, Channel, DeliveryRow, NewDelivery, Outbox, State};
+pub use outbox::{
+    AttemptRow, Backoff, Channel, DeliveryRow, NewDelivery, Outbox, State, attempts_in_file,
+};
 pub use stats::{DeliveryStats, StatsSnapshot};
 pub use subscribers::{
     LogPushSender, MemoryPushSender, NewSubscriber, PushMessage, PushResult, PushSender,
@@ -476,6 +478,12 @@ impl Delivery {
             push_jobs_done: jobs_done,
             push_sent: sent,
         })
+    }
+
+    /// Every logged delivery attempt of one message (webhooks, MQTT, push retries),
+    /// in time order.
+    pub fn attempts_for(&self, alert_identifier: &str) -> Result<Vec<AttemptRow>, DeliverError> {
+        self.inner.db().attempts(&format!("{alert_identifier}:"))
     }
 
     /// Counters and latencies since this process opened the database.

@@ -77,7 +77,68 @@ const MIGRATIONS: &[&str] = &[
         done_at INTEGER
     );
     CREATE INDEX IF NOT EXISTS deliver_fanout_due ON deliver_fanout(state, id);",
+    // 2: every attempt's end (acknowledged, refused, failed), for after-action
+    // reports: the outbox row keeps only the last error.
+    "CREATE TABLE IF NOT EXISTS deliver_attempts (
+        id INTEGER PRIMARY KEY,
+        outbox_id INTEGER NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        ok INTEGER NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS deliver_attempts_key ON deliver_attempts(idempotency_key);",
 ];
+
+/// Log the end of one attempt on row `id` (same transaction as the row's update).
+fn log_attempt(
+    conn: &Connection,
+    id: i64,
+    now_ms: i64,
+    ok: bool,
+    error: Option<&str>,
+) -> Result<(), DeliverError> {
+    conn.prepare_cached(
+        "INSERT INTO deliver_attempts (outbox_id, idempotency_key, channel, at, ok, error)
+         SELECT id, idempotency_key, channel, ?2, ?3, ?4 FROM deliver_outbox WHERE id = ?1",
+    )?
+    .execute(params![id, now_ms, ok, error])?;
+    Ok(())
+}
+
+/// The attempt log of a database file, read without changing it: `None` when the
+/// file has no delivery tables (a `keiho replay` database never delivered anything).
+pub fn attempts_in_file(
+    path: &Path,
+    key_prefix: &str,
+) -> Result<Option<Vec<AttemptRow>>, DeliverError> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let has_log: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliver_attempts')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_log {
+        return Ok(None);
+    }
+    Ok(Some(Outbox { conn }.attempts(key_prefix)?))
+}
+
+/// One logged attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRow {
+    /// The delivery's idempotency key (`<CAP identifier>:<channel>:<target>`).
+    pub idempotency_key: String,
+    /// Channel name.
+    pub channel: String,
+    /// When the attempt ended, ms since the Unix epoch.
+    pub at_ms: i64,
+    /// Acknowledged.
+    pub ok: bool,
+    /// Why it failed.
+    pub error: Option<String>,
+}
 
 /// A delivery channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -375,7 +436,7 @@ impl Outbox {
     /// Record the acknowledgement. Returns the row's enqueue time (for latency) if
     /// this call moved it to `delivered`, `None` if it was not pending any more.
     pub fn mark_delivered(&self, id: i64, now_ms: i64) -> Result<Option<i64>, DeliverError> {
-        Ok(self
+        let created: Option<i64> = self
             .conn
             .query_row(
                 "UPDATE deliver_outbox SET state = 'delivered', delivered_at = ?2,
@@ -384,16 +445,24 @@ impl Outbox {
                 params![id, now_ms],
                 |r| r.get(0),
             )
-            .optional()?)
+            .optional()?;
+        if created.is_some() {
+            log_attempt(&self.conn, id, now_ms, true, None)?;
+        }
+        Ok(created)
     }
 
     /// Record a permanent refusal (no more attempts).
-    pub fn mark_failed(&self, id: i64, error: &str) -> Result<bool, DeliverError> {
-        Ok(self.conn.execute(
+    pub fn mark_failed(&self, id: i64, now_ms: i64, error: &str) -> Result<bool, DeliverError> {
+        let changed = self.conn.execute(
             "UPDATE deliver_outbox SET state = 'failed', lease_until = 0, last_error = ?2
              WHERE id = ?1 AND state = 'pending'",
             params![id, error],
-        )? == 1)
+        )? == 1;
+        if changed {
+            log_attempt(&self.conn, id, now_ms, false, Some(error))?;
+        }
+        Ok(changed)
     }
 
     /// Record a failed attempt: reschedule with backoff, or expire if the next attempt
@@ -414,13 +483,17 @@ impl Outbox {
             params![id, error, at],
         )?;
         if expired == 1 {
+            log_attempt(&self.conn, id, now_ms, false, Some(error))?;
             return Ok(Retry::Expired);
         }
-        self.conn.execute(
+        let rescheduled = self.conn.execute(
             "UPDATE deliver_outbox SET next_attempt_at = ?3, lease_until = 0, last_error = ?2
              WHERE id = ?1 AND state = 'pending'",
             params![id, error, at],
         )?;
+        if rescheduled == 1 {
+            log_attempt(&self.conn, id, now_ms, false, Some(error))?;
+        }
         Ok(Retry::At(at))
     }
 
@@ -448,6 +521,25 @@ impl Outbox {
                AND idempotency_key <> ?3",
             params![channel.as_str(), target, newer_key],
         )?)
+    }
+
+    /// Every logged attempt of the deliveries whose key starts with `key_prefix`
+    /// (`<CAP identifier>:` for one message), in time order.
+    pub fn attempts(&self, key_prefix: &str) -> Result<Vec<AttemptRow>, DeliverError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT idempotency_key, channel, at, ok, error FROM deliver_attempts
+             WHERE substr(idempotency_key, 1, length(?1)) = ?1 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map([key_prefix], |r| {
+            Ok(AttemptRow {
+                idempotency_key: r.get(0)?,
+                channel: r.get(1)?,
+                at_ms: r.get(2)?,
+                ok: r.get(3)?,
+                error: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// One row by idempotency key.
@@ -658,6 +750,11 @@ mod tests {
             None
         );
         assert_eq!(outbox.counts("a:").expect("counts"), [0, 1, 0, 0]);
+        // The log holds the attempts that ended: the acknowledged one, once. The
+        // attempt whose worker died left no line (the row's count, 2, still says so).
+        let log = outbox.attempts("a:").expect("attempts");
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert!(log[0].ok && log[0].at_ms == 31_500 && log[0].channel == "webhook");
     }
 
     #[test]
@@ -701,6 +798,15 @@ mod tests {
         let row = outbox.by_key("e:webhook:1").expect("get").expect("row");
         assert_eq!(row.state, State::Expired);
         assert_eq!(row.last_error.as_deref(), Some("HTTP 503"));
+        // Every attempt is logged with its cause, one per claim, in time order.
+        let log = outbox.attempts("e:").expect("attempts");
+        assert_eq!(log.len() as u32, row.attempts, "{log:?}");
+        assert!(
+            log.iter()
+                .all(|a| !a.ok && a.error.as_deref() == Some("HTTP 503"))
+        );
+        assert!(log.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+        assert!(outbox.attempts("f:").expect("attempts").is_empty());
         assert!(
             outbox
                 .claim(now, 10, Duration::from_secs(1))

@@ -206,7 +206,7 @@ fn record_all(
                     }
                 }
                 Attempt::Permanent(e) => {
-                    if db.mark_failed(row.id, e)? {
+                    if db.mark_failed(row.id, now, e)? {
                         counted.push(Counted::Failed(row.channel));
                     }
                 }

@@ -146,9 +146,47 @@ pub struct DeliveryAttempt {
     pub error: Option<String>,
 }
 
-/// Where delivery attempts are recorded. No store implements it yet: delivery records
-/// come with the service (`keiho-server`, planned). Until then reports say so instead
-/// of listing retries.
+impl DeliveryAttempt {
+    /// An attempt as the delivery log keeps it: `key` is the delivery's idempotency key
+    /// (`<identifier>:<channel>:<target>`), shown as `<channel>:<target>` so retries
+    /// group per subscription or region; `at_ms` is Unix milliseconds. `None` for a
+    /// time out of range.
+    pub fn from_log(
+        identifier: &str,
+        key: &str,
+        at_ms: i64,
+        ok: bool,
+        error: Option<String>,
+    ) -> Option<Self> {
+        Some(Self {
+            identifier: identifier.to_owned(),
+            channel: key
+                .strip_prefix(identifier)
+                .and_then(|k| k.strip_prefix(':'))
+                .unwrap_or(key)
+                .to_owned(),
+            at: DateTime::<Utc>::from_timestamp_millis(at_ms)?,
+            ok,
+            error,
+        })
+    }
+}
+
+/// Delivery attempts already read (from the service's outbox log), in time order.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptLog(pub Vec<DeliveryAttempt>);
+
+impl DeliveryRecords for AttemptLog {
+    fn deliveries(&self, _event_id: &str) -> Result<Vec<DeliveryAttempt>, ReportError> {
+        let mut v = self.0.clone();
+        v.sort_by_key(|d| d.at);
+        Ok(v)
+    }
+}
+
+/// Where delivery attempts are recorded: the service's outbox log (`keiho-server`
+/// adapts `keiho-deliver`'s attempts). A database written by `keiho replay` has none,
+/// and its reports say so instead of listing retries.
 pub trait DeliveryRecords {
     /// Every delivery attempt of the event's messages, in time order.
     fn deliveries(&self, event_id: &str) -> Result<Vec<DeliveryAttempt>, ReportError>;

@@ -357,10 +357,10 @@ fn delivery(h: &mut String, a: &Analysis) {
     h.push_str("<h2 id=\"delivery\">Delivery</h2>\n");
     match &a.deliveries {
         None => h.push_str(
-            "<p class=\"note\">No delivery records: this database holds the issued \
-messages only. Delivery (feeds, push, sirens) and its records come with the service \
-(<code>keiho-server</code>, planned), so retries cannot be listed here; nothing is \
-inferred.</p>\n",
+            "<p class=\"note\">No delivery records: this report was made from the issued \
+messages only (a <code>keiho replay</code> database, which delivers nothing). The \
+service's own report (<code>/events/{id}/report</code>) lists every delivery attempt \
+from its outbox; nothing is inferred here.</p>\n",
         ),
         Some(d) => {
             h.push_str(

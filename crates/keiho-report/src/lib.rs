@@ -24,8 +24,8 @@ mod record;
 mod truth;
 
 pub use analysis::{
-    AlertPeriod, Analysis, DeliveryAttempt, DeliveryRecords, Finding, FindingKind, RowKind,
-    TimelineRow,
+    AlertPeriod, Analysis, AttemptLog, DeliveryAttempt, DeliveryRecords, Finding, FindingKind,
+    RowKind, TimelineRow,
 };
 pub use record::{EventRecord, Note, Prediction, issued_at};
 pub use truth::{Truth, TruthImpact};
@@ -80,14 +80,15 @@ pub enum ReportError {
 }
 
 /// Load `event_id` from `log`, analyse it and write the HTML report (with the IIP
-/// error figure when `truth` is given). Delivery records: none yet (see
-/// [`DeliveryRecords`]).
+/// error figure when `truth` is given, and the delivery attempts and retries when
+/// `delivery` holds them: the service's outbox does).
 pub fn report_html<L: keiho_store::AlertLog + ?Sized>(
     log: &L,
     event_id: &str,
     truth: Option<&Truth>,
+    delivery: Option<&dyn DeliveryRecords>,
 ) -> Result<String, ReportError> {
     let record = EventRecord::load(log, event_id)?;
-    let analysis = Analysis::of(&record, None)?;
+    let analysis = Analysis::of(&record, delivery)?;
     Ok(html::render(&record, &analysis, truth))
 }

@@ -93,12 +93,19 @@ async fn sensors_post_a_flight_and_stream_clients_and_webhooks_receive_every_ale
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook_addr = listener.local_addr().unwrap();
     let sink = received.clone();
+    // The receiver's first request meets an outage (503): that delivery is retried
+    // from the outbox, and the after-action report must list the retry and its cause.
+    let outage = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let receiver = axum::Router::new().route(
         "/hook",
         axum::routing::post(
             move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
                 let sink = sink.clone();
+                let outage = outage.clone();
                 async move {
+                    if outage.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    }
                     let signature = headers["keiho-signature"].to_str().unwrap();
                     keiho_deliver::verify_signature(
                         secret,
@@ -200,6 +207,34 @@ async fn sensors_post_a_flight_and_stream_clients_and_webhooks_receive_every_ale
     for (_, xml) in &got {
         keiho_sign::verify_cap(xml, &pem).unwrap();
     }
+
+    // The after-action report lists the refused attempt, its cause and the retry.
+    let events: serde_json::Value = client
+        .get(format!("{base}/v1/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let event = events[0]["id"].as_str().unwrap();
+    let report = client
+        .get(format!("{base}/events/{event}/report"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains("delivery retried"),
+        "the retry is a finding"
+    );
+    assert!(report.contains("HTTP 503"), "with its cause as recorded");
+    assert!(
+        !report.contains("No delivery records"),
+        "the service has records"
+    );
 
     // The feed and the messages, for the third-party clients in CI.
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/feed");

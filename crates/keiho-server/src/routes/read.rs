@@ -327,6 +327,7 @@ pub(crate) async fn event_report(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
+    let delivery = state.delivery.clone();
     let html = with_db(&state, move |db| {
         let known = db
             .events()
@@ -338,7 +339,9 @@ pub(crate) async fn event_report(
                 "no event {id:?}; GET /v1/events lists them"
             )));
         }
-        keiho_report::report_html(&*db, &id, None).map_err(|e| Problem::internal(&e))
+        let records = outbox_records(&delivery, &*db, &id)?;
+        keiho_report::report_html(&*db, &id, None, Some(&records))
+            .map_err(|e| Problem::internal(&e))
     })
     .await?;
     let mut r = html.into_response();
@@ -347,4 +350,34 @@ pub(crate) async fn event_report(
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     Ok(r)
+}
+
+/// The delivery attempts of an event's messages, from the outbox's attempt log, for the
+/// after-action report (retries and their causes).
+fn outbox_records(
+    delivery: &keiho_deliver::Delivery,
+    db: &SqliteStore,
+    event_id: &str,
+) -> Result<keiho_report::AttemptLog, Problem> {
+    let mut out = Vec::new();
+    for a in db
+        .alerts()
+        .map_err(|e| Problem::internal(&e))?
+        .iter()
+        .filter(|a| a.event_id == event_id)
+    {
+        for x in delivery
+            .attempts_for(&a.identifier)
+            .map_err(|e| Problem::internal(&e))?
+        {
+            out.extend(keiho_report::DeliveryAttempt::from_log(
+                &a.identifier,
+                &x.idempotency_key,
+                x.at_ms,
+                x.ok,
+                x.error,
+            ));
+        }
+    }
+    Ok(keiho_report::AttemptLog(out))
 }

@@ -3,7 +3,7 @@
 use crate::cli::ReportArgs;
 use anyhow::{Context, bail};
 use keiho_report::html::{self, IndexRow};
-use keiho_report::{Analysis, EventRecord, Truth};
+use keiho_report::{Analysis, AttemptLog, DeliveryAttempt, EventRecord, Truth};
 use keiho_store::{AlertLog, SqliteStore};
 use std::path::Path;
 
@@ -23,7 +23,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
     };
     match (&args.event, args.all) {
         (Some(id), false) => {
-            let (record, analysis) = load(&store, id)?;
+            let (record, analysis) = load(&store, &args.db, id)?;
             write(&args.out, &html::render(&record, &analysis, truth.as_ref()))?;
             eprintln!("report on event {id} written to {}", args.out.display());
         }
@@ -32,7 +32,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("creating {}", args.out.display()))?;
             let mut rows = Vec::new();
             for event in store.events()? {
-                let (record, analysis) = load(&store, &event.id)?;
+                let (record, analysis) = load(&store, &args.db, &event.id)?;
                 let file = format!("event-{}.html", file_safe(&event.id));
                 write(
                     &args.out.join(&file),
@@ -53,9 +53,29 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn load(store: &SqliteStore, id: &str) -> anyhow::Result<(EventRecord, Analysis)> {
+/// The event, analysed with the delivery attempts when the database has them (the
+/// service's database does; a `keiho replay` one does not, and the report says so).
+fn load(store: &SqliteStore, db: &Path, id: &str) -> anyhow::Result<(EventRecord, Analysis)> {
     let record = EventRecord::load(store, id)?;
-    let analysis = Analysis::of(&record, None)?;
+    let mut log: Option<Vec<DeliveryAttempt>> = None;
+    for a in &record.alerts {
+        let Some(rows) = keiho_deliver::attempts_in_file(db, &format!("{}:", a.identifier))
+            .with_context(|| format!("reading delivery attempts in {}", db.display()))?
+        else {
+            break;
+        };
+        log.get_or_insert_with(Vec::new)
+            .extend(rows.into_iter().filter_map(|x| {
+                DeliveryAttempt::from_log(&a.identifier, &x.idempotency_key, x.at_ms, x.ok, x.error)
+            }));
+    }
+    let records = log.map(AttemptLog);
+    let analysis = Analysis::of(
+        &record,
+        records
+            .as_ref()
+            .map(|r| r as &dyn keiho_report::DeliveryRecords),
+    )?;
     Ok((record, analysis))
 }
 
